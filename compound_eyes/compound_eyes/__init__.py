@@ -1,0 +1,1 @@
+"""compound_eyes: software-synchronized image capture from many cameras on many computers."""

@@ -1,0 +1,1 @@
+"""Command-line interface: thin verbs over the core modules."""
