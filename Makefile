@@ -5,7 +5,7 @@ demo:
 	./compound-eyes demo
 
 test:
-	tools/with-env python -m pytest compound_eyes/test
+	tools/with-env python -m pytest
 
 bench:
 	./compound-eyes bench --all

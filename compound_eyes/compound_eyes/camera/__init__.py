@@ -1,0 +1,1 @@
+"""Camera sources behind one interface: synthetic timecode cameras and OpenCV devices."""

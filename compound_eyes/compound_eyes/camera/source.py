@@ -1,0 +1,55 @@
+"""The interface every camera backend implements, and the frame it returns."""
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+
+from compound_eyes.clock.synced import SyncedClock
+
+
+class StampSource(enum.IntEnum):
+    """How a capture stamp was obtained; values equal CameraFrame.STAMP_* constants."""
+
+    DRIVER_BUFFER = 0
+    READ_RETURN = 1
+    SYNTHETIC_TRUTH = 2
+
+
+class CameraError(RuntimeError):
+    """A camera could not be opened or read; the capture worker reopens it with backoff."""
+
+
+@dataclass
+class CapturedFrame:
+    """One frame as a source returns it; all times are on the synced wall clock in ns."""
+
+    image: np.ndarray          # HxWx3 uint8 BGR, or HxW uint8 mono
+    capture_ns: int            # best estimate of the exposure moment
+    stamp_source: StampSource
+    uncertainty_ns: int        # measured residual of the stamp mapping, 0 when exact
+    read_start_ns: int
+    read_end_ns: int
+    sequence: int              # frame counter of the source
+
+
+class CameraSource(Protocol):
+    """A camera that can be opened, grabbed at a chosen moment, and closed.
+
+    grab() is called right after the capture process reaches its target time: a triggered
+    camera exposes then; a free-running one returns its newest completed frame, stale
+    buffered frames drained.
+    """
+
+    camera_id: str
+
+    def open(self) -> None:
+        """Open the device; raise CameraError when it cannot be opened."""
+
+    def grab(self, clock: SyncedClock) -> CapturedFrame:
+        """Return the frame for this moment; raise CameraError on failure."""
+
+    def close(self) -> None:
+        """Release the device; safe to call twice."""

@@ -1,0 +1,1 @@
+"""Clocks: the synced wall clock every stamp and schedule uses, and its NTP measurement."""
