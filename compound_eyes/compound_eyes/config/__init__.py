@@ -1,0 +1,1 @@
+"""Configuration: ROS-form YAML parameter files validated into typed settings."""
