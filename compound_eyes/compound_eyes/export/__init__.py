@@ -1,0 +1,1 @@
+"""Exporting recorded bags to protobuf, legacy protobuf, image folders and videos."""

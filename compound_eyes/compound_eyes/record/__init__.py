@@ -1,0 +1,1 @@
+"""Recording synchronized frame sets into rosbag2 MCAP bags, and reading them back."""

@@ -1,0 +1,1 @@
+"""Sync-quality report (HTML + PNG + JSON) computed from a recorded bag."""
