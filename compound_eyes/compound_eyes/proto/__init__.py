@@ -1,0 +1,1 @@
+"""Protobuf mirror of the ROS interfaces, so tools without ROS can read what the system records."""
