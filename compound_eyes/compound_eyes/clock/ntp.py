@@ -48,17 +48,17 @@ class SanityLimits:
 def parse_server(server: str, default_port: int = NTP_PORT) -> tuple[str, int]:
     """Split 'host', 'host:port' or '[v6addr]:port' into host and port."""
     text = server.strip()
-    host, port_text = text, ''
+    host, port_text = text, None
     if text.startswith('['):
         host, sep, rest = text[1:].partition(']')
         if not sep or (rest and not rest.startswith(':')):
             raise ValueError(f'NTP server {server!r}: expected [address]:port')
-        port_text = rest[1:]
+        port_text = rest[1:] if rest else None
     elif text.count(':') == 1:
         host, port_text = text.split(':')
     if not host:
         raise ValueError(f'NTP server {server!r}: empty host')
-    if not port_text:
+    if port_text is None:
         return host, default_port
     if not port_text.isdigit() or not 0 < int(port_text) < 65536:
         raise ValueError(f'NTP server {server!r}: port {port_text!r} is not in 1..65535')
