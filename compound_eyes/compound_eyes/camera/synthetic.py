@@ -1,0 +1,262 @@
+"""Synthetic cameras that paint their true exposure time into every frame.
+
+They stand in for USB cameras wherever the truth must be known: a 'triggered' camera exposes
+a set latency (plus jitter) after grab() is called; a 'freerun' camera exposes on its own
+drifting clock, buffers completed frames like a V4L2 driver and hands out the newest (or,
+with draining off, the oldest, stale one). Either way the stamp comes the honest way, from
+a driver-like buffer time on CLOCK_MONOTONIC mapped onto the synced clock by ClockRecovery;
+the true real-clock exposure time (time.time_ns()) lives only in the pixels (timecode), so
+stamp error can be measured downstream instead of being zero by construction.
+"""
+from __future__ import annotations
+
+import time
+import zlib
+from collections import deque
+from dataclasses import dataclass, fields
+
+import cv2
+import numpy as np
+
+from compound_eyes.camera.clock_recovery import ClockRecovery, sample_pair
+from compound_eyes.camera.source import CameraError, CapturedFrame, StampSource
+from compound_eyes.camera.timecode import encode_into
+from compound_eyes.clock.synced import SyncedClock
+
+MODELS = ('triggered', 'freerun')
+ENCODINGS = ('bgr8', 'mono8')
+JITTERS = ('normal', 'uniform')
+_SPIN_NS = 200_000             # the last stretch of a wait is spun, not slept
+
+
+@dataclass(frozen=True)
+class SyntheticConfig:
+    """Settings of one synthetic camera; plain values, so it pickles and comes from YAML.
+
+    latency_ns is grab-to-exposure for 'triggered' and exposure-to-frame-available (readout)
+    for 'freerun'; jitter_ns is the spread added to it (normal sigma or uniform half-width),
+    drawn from a generator seeded with `seed`. fail_between = (t0, t1) in time.time_ns():
+    open() and grab() raise CameraError inside that real-time window.
+    """
+
+    model: str = 'triggered'
+    width: int = 640
+    height: int = 480
+    encoding: str = 'bgr8'
+    label: str = ''
+    latency_ns: int = 2_000_000
+    jitter_ns: int = 0
+    jitter: str = 'normal'
+    seed: int = 0
+    fps: float = 30.0
+    drift_ppm: float = 0.0
+    phase_ns: int | None = None
+    buffer_depth: int = 4
+    drain: bool = True
+    fail_between: tuple[int, int] | None = None
+
+    def __post_init__(self) -> None:
+        """Check every field, naming the one that is wrong."""
+        for field in fields(self):
+            _check_type(field.name, getattr(self, field.name), field.type)
+        if self.fail_between is not None:
+            window = tuple(self.fail_between)
+            if len(window) != 2 or not all(_is_int(v) for v in window) or window[0] > window[1]:
+                raise ValueError(f'synthetic fail_between: expected [t0_ns, t1_ns] with '
+                                 f't0 <= t1, got {self.fail_between!r}')
+            object.__setattr__(self, 'fail_between', window)
+        _check_choice('model', self.model, MODELS)
+        _check_choice('encoding', self.encoding, ENCODINGS)
+        _check_choice('jitter', self.jitter, JITTERS)
+        for name in ('width', 'height', 'fps', 'buffer_depth'):
+            if getattr(self, name) <= 0:
+                raise ValueError(f'synthetic {name}: expected > 0, got {getattr(self, name)}')
+        if self.width < 64 or self.height < 48:
+            raise ValueError(f'synthetic width/height: {self.width}x{self.height} is below '
+                             f'64x48, too small for the timecode')
+        for name in ('latency_ns', 'jitter_ns'):
+            if getattr(self, name) < 0:
+                raise ValueError(f'synthetic {name}: expected >= 0, got {getattr(self, name)}')
+        if self.phase_ns is not None and self.phase_ns < 0:
+            raise ValueError(f'synthetic phase_ns: expected >= 0, got {self.phase_ns}')
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+_TYPE_CHECKS = {
+    'str': lambda v: isinstance(v, str),
+    'int': _is_int,
+    'float': lambda v: _is_int(v) or isinstance(v, float),
+    'bool': lambda v: isinstance(v, bool),
+    'int | None': lambda v: v is None or _is_int(v),
+    'tuple[int, int] | None': lambda v: v is None or isinstance(v, (list, tuple)),
+}
+
+
+def _check_type(name: str, value: object, annotation: str) -> None:
+    """Raise ValueError naming the field when value does not fit its annotation."""
+    if not _TYPE_CHECKS[annotation](value):
+        raise ValueError(f'synthetic {name}: expected {annotation}, got {value!r}')
+
+
+def _check_choice(name: str, value: str, choices: tuple[str, ...]) -> None:
+    if value not in choices:
+        raise ValueError(f'synthetic {name}: expected one of {", ".join(choices)}, got {value!r}')
+
+
+def wait_until(target_mono_ns: int) -> None:
+    """Sleep until shortly before a CLOCK_MONOTONIC time, then spin for sub-100 us accuracy."""
+    while True:
+        remaining = target_mono_ns - time.monotonic_ns()
+        if remaining <= 0:
+            return
+        if remaining > _SPIN_NS:
+            time.sleep((remaining - _SPIN_NS) / 1e9)
+
+
+def _background(config: SyntheticConfig, label: str) -> np.ndarray:
+    """Render the still part of the test pattern once: a gradient set by the label, and it."""
+    code = zlib.crc32(label.encode())
+    hue, base = code % 180, 30 + (code >> 8) % 100   # mono8 keeps only the brightness ramp
+    ramp = np.linspace(base, base + 120, config.width, dtype=np.float32)
+    value = np.broadcast_to(ramp, (config.height, config.width)).astype(np.uint8)
+    hsv = np.dstack([np.full_like(value, hue), np.full_like(value, 160), value])
+    image = cv2.cvtColor(hsv, cv2.COLOR_HSV2BGR)
+    scale = config.height / 240
+    cv2.putText(image, label, (config.width // 20, config.height // 3),
+                cv2.FONT_HERSHEY_SIMPLEX, scale, (255, 255, 255), max(1, round(2 * scale)),
+                cv2.LINE_AA)
+    if config.encoding == 'mono8':
+        image = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+    return image
+
+
+class SyntheticCamera:
+    """A CameraSource whose frames carry their true exposure time as a timecode.
+
+    Picklable before and after open(); the capture process can receive it unopened.
+    Counters: `drained` (buffered frames skipped by draining), `overrun` (frames lost
+    because the driver buffer was full).
+    """
+
+    def __init__(self, camera_id: str = 'synthetic:triggered',
+                 config: SyntheticConfig | None = None) -> None:
+        self.camera_id = camera_id
+        self.config = config if config is not None else SyntheticConfig()
+        self.label = self.config.label or camera_id
+        self.drained = 0
+        self.overrun = 0
+        self._open = False
+        self._sequence = 0
+        self._rng: np.random.Generator | None = None
+        self._background: np.ndarray | None = None
+        self._recovery = ClockRecovery()
+        self._start_mono = 0           # freerun: exposure time of frame 0
+        self._period_ns = 0.0          # freerun: frame period on the real clock, drift included
+        self._pending = 0              # freerun: first frame not yet in the buffer
+        self._pending_ready = 0        # freerun: when that frame becomes available
+        self._buffer: deque[int] = deque()
+
+    def open(self) -> None:
+        """Start the camera (a free-running one starts exposing on its own clock now)."""
+        self._check_failure()
+        config = self.config
+        self._rng = np.random.default_rng(config.seed)
+        self._background = _background(config, self.label)
+        self._recovery = ClockRecovery()
+        self._sequence = 0
+        nominal = 1e9 / config.fps
+        self._period_ns = nominal * (1 + config.drift_ppm * 1e-6)
+        phase = config.phase_ns if config.phase_ns is not None else int(
+            self._rng.uniform(0, nominal))
+        self._start_mono = time.monotonic_ns() + phase
+        self._pending = 0
+        self._pending_ready = self._ready_time(0)
+        self._buffer = deque(maxlen=config.buffer_depth)
+        self._open = True
+
+    def close(self) -> None:
+        """Stop the camera; safe to call twice."""
+        self._open = False
+        self._background = None
+        self._buffer.clear()
+
+    def grab(self, clock: SyncedClock) -> CapturedFrame:
+        """Return the frame for this moment, stamped from its driver buffer time."""
+        read_start = clock.now_ns()
+        if not self._open:
+            raise CameraError(f'{self.camera_id}: grab() on a camera that is not open')
+        self._check_failure()
+        if self.config.model == 'triggered':
+            exposure_mono, truth, sequence = self._expose_now()
+        else:
+            exposure_mono, truth, sequence = self._take_buffered()
+        image = self._render(truth, sequence)
+        self._recovery.add(*sample_pair(clock.now_ns))
+        capture = self._recovery.map(exposure_mono)
+        return CapturedFrame(image=image, capture_ns=capture,
+                             stamp_source=StampSource.DRIVER_BUFFER,
+                             uncertainty_ns=self._recovery.residual_ns,
+                             read_start_ns=read_start, read_end_ns=clock.now_ns(),
+                             sequence=sequence)
+
+    def _check_failure(self) -> None:
+        window = self.config.fail_between
+        if window is not None and window[0] <= time.time_ns() <= window[1]:
+            raise CameraError(f'{self.camera_id}: simulated failure (fail_between {window})')
+
+    def _jitter(self) -> float:
+        spread = self.config.jitter_ns
+        if not spread:
+            return 0.0
+        if self.config.jitter == 'uniform':
+            return float(self._rng.uniform(-spread, spread))
+        return float(self._rng.normal(0.0, spread))
+
+    def _expose_now(self) -> tuple[int, int, int]:
+        """Triggered: wait latency + jitter, then expose; return (mono, real, sequence)."""
+        delay = max(0, round(self.config.latency_ns + self._jitter()))
+        wait_until(time.monotonic_ns() + delay)
+        mono, real, _ = sample_pair(time.time_ns, tries=1)
+        self._sequence += 1
+        return mono, real, self._sequence
+
+    def _exposure_mono(self, index: int) -> int:
+        return self._start_mono + round(index * self._period_ns)
+
+    def _ready_time(self, index: int) -> int:
+        return self._exposure_mono(index) + max(0, round(self.config.latency_ns + self._jitter()))
+
+    def _take_buffered(self) -> tuple[int, int, int]:
+        """Freerun: move completed frames into the buffer, then hand one out."""
+        now = time.monotonic_ns()
+        if not self._buffer and self._pending_ready > now:
+            wait_until(self._pending_ready)     # nothing new yet: block like a driver read
+            now = time.monotonic_ns()
+        while self._pending_ready <= now:
+            if len(self._buffer) == self._buffer.maxlen:
+                self.overrun += 1               # the ring overwrites its oldest frame
+            self._buffer.append(self._pending)
+            self._pending += 1
+            self._pending_ready = self._ready_time(self._pending)
+        if self.config.drain:
+            index = self._buffer[-1]
+            self.drained += len(self._buffer) - 1
+            self._buffer.clear()
+        else:
+            index = self._buffer.popleft()
+        mono = self._exposure_mono(index)
+        device, real, _ = sample_pair(time.time_ns)
+        return mono, mono + (real - device), index
+
+    def _render(self, truth_ns: int, sequence: int) -> np.ndarray:
+        """Copy the background, draw the moving bar and paint the timecode of truth_ns."""
+        image = self._background.copy()
+        width = self.config.width
+        bar = max(2, width // 40)
+        x = (sequence * bar) % (width - bar)
+        image[: int(self.config.height * 0.7), x:x + bar] = 255
+        encode_into(image, truth_ns, self.label)
+        return image
