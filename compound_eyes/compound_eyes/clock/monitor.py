@@ -148,6 +148,11 @@ class ClockMonitor:
                 degraded=self._degraded, message=self._message,
                 samples_ok=self._ok, samples_failed=self._failed)
 
+    @property
+    def running(self) -> bool:
+        """Tell whether the polling thread is alive."""
+        return self._thread is not None and self._thread.is_alive()
+
     def start(self) -> None:
         """Start the polling thread (nothing to run when free-running)."""
         if self._thread is not None:

@@ -95,6 +95,16 @@ class ChronyServer:
         return f'{self.bind}:{self.port}'
 
     @property
+    def pid(self) -> int | None:
+        """Return chronyd's process id while started (for harnesses that watch it)."""
+        return self._proc.pid if self._proc is not None else None
+
+    @property
+    def workdir(self) -> Path | None:
+        """Return the temp dir holding chrony.conf, the pidfile and chronyd.log."""
+        return self._dir
+
+    @property
     def running(self) -> bool:
         """Tell whether the chronyd process is alive."""
         return self._proc is not None and self._proc.poll() is None
