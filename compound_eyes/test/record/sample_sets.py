@@ -1,0 +1,169 @@
+"""Test helper script: synthetic SyncedFrameSets for 2 clients x 2 cameras, to DDS or a bag.
+
+Every image carries the synthetic timecode of its true capture time. The capture stamp
+written in the message is the true time plus a per-client stamp error, so reports can be
+checked against known numbers. Ticks listed with --skip are never produced (a gap).
+
+  python sample_sets.py --dds --rate 20             # publish until SIGINT
+  python sample_sets.py --bag DIR --count 40        # write a bag directly
+"""
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+from compound_eyes.camera import timecode
+from compound_eyes.record.bag_writer import SplitBagWriter
+from compound_eyes.record.types import CLOCK_STATUS, SYNC_STATUS, SYNCED_FRAME_SET, typestore
+
+CLIENTS = {'client_a': 0, 'client_b': 2_000_000}   # client -> stamp error (ns)
+CAMERAS = ('cam0', 'cam1')
+CAMERA_SKEW_NS = {'cam0': 0, 'cam1': 500_000}      # true exposure offset within a client
+PERIOD_NS = 50_000_000
+FIRST_TICK = 35_000_000_000                        # about 55 years after the epoch
+WIDTH, HEIGHT = 96, 64
+
+T = typestore().types
+
+
+def _time(ns: int) -> object:
+    return T['builtin_interfaces/msg/Time'](sec=ns // 10**9, nanosec=ns % 10**9)
+
+
+def _header(ns: int, frame_id: str) -> object:
+    return T['std_msgs/msg/Header'](stamp=_time(ns), frame_id=frame_id)
+
+
+def _image(true_ns: int, label: str, with_pixels: bool) -> object:
+    pixels = np.full((HEIGHT, WIDTH), 90, np.uint8)
+    if with_pixels:
+        timecode.encode_into(pixels, true_ns)
+        pixels[:10, :40] = 255 if label.endswith('cam0') else 160
+    data = pixels.ravel() if with_pixels else np.zeros(0, np.uint8)
+    return T['sensor_msgs/msg/Image'](
+        header=_header(true_ns, label), height=HEIGHT if with_pixels else 0,
+        width=WIDTH if with_pixels else 0, encoding='mono8' if with_pixels else '',
+        is_bigendian=0, step=WIDTH if with_pixels else 0, data=data)
+
+
+def frame_set(client: str, tick: int, with_pixels: bool) -> object:
+    """Return the set of one client for one tick."""
+    frames = []
+    for index, camera in enumerate(CAMERAS):
+        true_ns = tick * PERIOD_NS + CAMERA_SKEW_NS[camera]
+        stamp = true_ns + CLIENTS[client]
+        frames.append(T['compound_eyes_msgs/msg/CameraFrame'](
+            channel_id=camera, camera_id=str(index), capture_stamp=_time(stamp),
+            stamp_source=2, stamp_uncertainty_ns=0, read_start_stamp=_time(stamp),
+            read_end_stamp=_time(stamp + 1_000_000), sequence=tick, dropped_frames=0,
+            reconnects=0, payload=1 if with_pixels else 0,
+            image=_image(true_ns, f'{client}/{camera}', with_pixels),
+            compressed_image=T['sensor_msgs/msg/CompressedImage'](
+                header=_header(0, ''), format='', data=np.zeros(0, np.uint8))))
+    return T[SYNCED_FRAME_SET](
+        header=_header(tick * PERIOD_NS, client), client_id=client, tick=tick,
+        tick_period_ns=PERIOD_NS, phase_delay_ns=0, phase_delay_sequence=0,
+        clock_offset_ns=0, frames=frames, missing_channel_ids=[])
+
+
+def clock_status(client: str, offset_ns: int, now_ns: int) -> object:
+    """Return a ClockStatus of one client."""
+    return T[CLOCK_STATUS](header=_header(now_ns, client), server='127.0.0.1',
+                           measured_offset_ns=offset_ns, applied_offset_ns=offset_ns,
+                           round_trip_delay_ns=100_000, stratum=8, age_s=0.5,
+                           degraded=False, message='')
+
+
+def sync_status(now_ns: int) -> object:
+    """Return the server's SyncStatus with every client locked at its stamp error."""
+    clients = [T['compound_eyes_msgs/msg/ClientSyncStatus'](
+        client_id=c, lock_state=1, residual_ns=err, intra_client_spread_ns=500_000,
+        delay_ns=0, last_seen=_time(now_ns), sets_received=0, sets_missed=0,
+        frames_missing=0) for c, err in CLIENTS.items()]
+    return T[SYNC_STATUS](header=_header(now_ns, 'server'), reference='median',
+                          tick_period_ns=PERIOD_NS, clients=clients)
+
+
+def messages(ticks: range, skip: set[tuple[str, int]]) -> Iterator[tuple[str, str, object]]:
+    """Yield (topic, type, message) for every tick: sets, timing copies, status at 1 Hz."""
+    serialize_every = 1_000_000_000 // PERIOD_NS
+    for tick in ticks:
+        for client in CLIENTS:
+            if (client, tick) in skip:
+                continue
+            yield f'/{client}/synced_frames', SYNCED_FRAME_SET, frame_set(client, tick, True)
+            yield (f'/{client}/synced_frames/timing', SYNCED_FRAME_SET,
+                   frame_set(client, tick, False))
+            if tick % serialize_every == 0:
+                yield (f'/{client}/clock_status', CLOCK_STATUS,
+                       clock_status(client, 1000 * (tick % 7), tick * PERIOD_NS))
+        if tick % serialize_every == 0:
+            yield '/sync_status', SYNC_STATUS, sync_status(tick * PERIOD_NS)
+
+
+def write_bag(path: Path, ticks: range, skip: set[tuple[str, int]], max_bag_size: int) -> None:
+    """Write the messages straight into a bag, stamped with their tick time."""
+    with SplitBagWriter(path, max_bag_size=max_bag_size) as writer:
+        for topic, msgtype, msg in messages(ticks, skip):
+            writer.add_topic(topic, msgtype)
+            stamp = msg.header.stamp
+            writer.write(topic, stamp.sec * 10**9 + stamp.nanosec,
+                         typestore().serialize_cdr(msg, msgtype))
+
+
+def publish(rate: float, ticks: range, skip: set[tuple[str, int]]) -> None:
+    """Publish serialized messages over DDS at rate sets per second per client."""
+    import rclpy
+    from rclpy.qos import HistoryPolicy, QoSProfile, ReliabilityPolicy
+
+    qos = QoSProfile(history=HistoryPolicy.KEEP_LAST, depth=50,
+                     reliability=ReliabilityPolicy.RELIABLE)
+    rclpy.init()
+    node = rclpy.create_node('sample_sets')
+    publishers = {}
+    stop = [False]
+    signal.signal(signal.SIGTERM, lambda *_: stop.__setitem__(0, True))
+    try:
+        for topic, msgtype, msg in messages(ticks, skip):
+            if stop[0]:
+                break
+            if topic not in publishers:
+                package, _, name = msgtype.split('/')
+                cls = getattr(__import__(f'{package}.msg', fromlist=[name]), name)
+                publishers[topic] = node.create_publisher(cls, topic, qos)
+            if topic.endswith('/synced_frames') and msg.client_id == next(iter(CLIENTS)):
+                time.sleep(1 / rate)
+            publishers[topic].publish(bytes(typestore().serialize_cdr(msg, msgtype)))
+            print(f'published {topic} {getattr(msg, "tick", "")}', flush=True)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        node.destroy_node()
+        rclpy.try_shutdown()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--bag', type=Path)
+    parser.add_argument('--dds', action='store_true')
+    parser.add_argument('--rate', type=float, default=20.0)
+    parser.add_argument('--count', type=int, default=10**9, help='ticks to produce')
+    parser.add_argument('--skip', nargs='*', default=[], metavar='CLIENT:TICK_OFFSET')
+    parser.add_argument('--max-bag-size', type=int, default=0)
+    args = parser.parse_args()
+    ticks = range(FIRST_TICK, FIRST_TICK + args.count)
+    skip = {(c, FIRST_TICK + int(t)) for c, t in (s.split(':') for s in args.skip)}
+    if args.bag:
+        write_bag(args.bag, ticks, skip, args.max_bag_size)
+    if args.dds:
+        publish(args.rate, ticks, skip)
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

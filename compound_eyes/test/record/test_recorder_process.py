@@ -1,0 +1,77 @@
+"""Recorder process against a real publisher process over DDS; the bag read back twice."""
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from compound_eyes.record.types import typestore
+from mcap_ros2.reader import read_ros2_messages
+from rosbags.highlevel import AnyReader
+
+HERE = Path(__file__).parent
+sys.path.insert(0, str(HERE))
+import sample_sets  # noqa: E402
+
+pytestmark = pytest.mark.slow
+SKIPPED = 80   # client_b never publishes tick FIRST_TICK + 80
+
+
+def _wait_for_line(stream, needle: str, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        line = stream.readline()
+        if not line:
+            break
+        if needle in line:
+            return
+    raise AssertionError(f'{needle!r} not seen within {timeout} s')
+
+
+def test_sigint_mid_stream_leaves_a_complete_bag(tmp_path, ros_env, processes):
+    bag = tmp_path / 'bag'
+    recorder = processes.python(
+        ['-m', 'compound_eyes.nodes.recorder_node', '--output', str(bag), '--status',
+         '--max-bag-duration', '2'],
+        env=ros_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    publisher = processes.python(
+        [str(HERE / 'sample_sets.py'), '--dds', '--rate', '20', '--skip', f'client_b:{SKIPPED}'],
+        env=ros_env, stdout=subprocess.PIPE, text=True)
+    _wait_for_line(publisher.stdout, f'synced_frames {sample_sets.FIRST_TICK + SKIPPED + 40}',
+                   timeout=60)
+    recorder.send_signal(signal.SIGINT)
+    out, err = recorder.communicate(timeout=30)
+    assert recorder.returncode == 0, err
+    summary = json.loads(out.strip().splitlines()[-1])
+
+    with AnyReader([bag]) as reader:
+        any_counts = Counter()
+        for connection, _, raw in reader.messages():
+            any_counts[connection.topic] += 1
+            msg = reader.deserialize(raw, connection.msgtype)
+            if connection.msgtype == sample_sets.SYNCED_FRAME_SET:
+                expected = sample_sets.frame_set(msg.client_id, msg.tick,
+                                                 not connection.topic.endswith('/timing'))
+                assert bytes(raw) == bytes(typestore().serialize_cdr(
+                    expected, sample_sets.SYNCED_FRAME_SET)), connection.topic
+    assert dict(any_counts) == {k: v for k, v in summary['messages'].items() if v}
+    assert any_counts['/client_a/synced_frames'] >= 40
+    assert {'/sync_status', '/client_a/clock_status'} <= set(any_counts)
+
+    files = sorted(bag.glob('*.mcap'))
+    assert [f.name for f in files] == summary['files'] and len(files) >= 2
+    mcap_counts = Counter(m.channel.topic for f in files for m in read_ros2_messages(str(f)))
+    assert mcap_counts == any_counts
+
+    sets = {(r['topic'], r['client_id']): r for r in summary['sets']}
+    row_a = sets[('/client_a/synced_frames', 'client_a')]
+    assert row_a['received'] == any_counts['/client_a/synced_frames']
+    row_b = sets[('/client_b/synced_frames', 'client_b')]
+    gap = sample_sets.FIRST_TICK + SKIPPED
+    assert [gap, gap] in row_b['gaps'] and row_b['missed'] >= 1
+    assert 'missed (gaps:' in err

@@ -1,0 +1,59 @@
+"""Split bags: several MCAP files, one metadata.yaml, read whole by independent readers."""
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+import pytest
+import yaml
+from compound_eyes.record.bag_writer import BagExistsError, SplitBagWriter
+from mcap_ros2.reader import read_ros2_messages
+from rosbags.highlevel import AnyReader
+
+SAMPLE_SETS = Path(__file__).with_name('sample_sets.py')
+
+
+def test_split_by_size_gives_files_one_metadata_and_every_message(tmp_path):
+    bag = tmp_path / 'bag'
+    subprocess.run([sys.executable, str(SAMPLE_SETS), '--bag', str(bag), '--count', '30',
+                    '--max-bag-size', '100000'], check=True)
+    files = sorted(bag.glob('*.mcap'))
+    assert len(files) >= 5
+    assert sorted(p.name for p in bag.iterdir()) == sorted([*(f.name for f in files),
+                                                            'metadata.yaml'])
+    info = yaml.safe_load((bag / 'metadata.yaml').read_text())['rosbag2_bagfile_information']
+    assert info['version'] == 9 and info['storage_identifier'] == 'mcap'
+    assert sorted(info['relative_file_paths']) == [f.name for f in files]
+    assert sum(f['message_count'] for f in info['files']) == info['message_count']
+    for entry in info['files']:
+        assert entry['message_count'] == sum(1 for _ in read_ros2_messages(str(bag /
+                                                                             entry['path'])))
+    with AnyReader([bag]) as reader:
+        counts = Counter(c.topic for c, _, _ in reader.messages())
+    assert counts['/client_a/synced_frames'] == 30
+    assert sum(counts.values()) == info['message_count']
+    declared = {t['topic_metadata']['name']: t['message_count']
+                for t in info['topics_with_message_count']}
+    assert declared == dict(counts)
+
+
+def test_existing_output_is_refused_and_left_untouched(tmp_path):
+    bag = tmp_path / 'bag'
+    bag.mkdir()
+    (bag / 'precious.txt').write_text('keep me')
+    with pytest.raises(BagExistsError, match='exists already'):
+        SplitBagWriter(bag).open()
+    result = subprocess.run([sys.executable, '-m', 'compound_eyes.nodes.recorder_node',
+                             str(bag)], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1
+    assert f'{bag} exists already' in result.stderr
+    assert [p.name for p in bag.iterdir()] == ['precious.txt']
+    assert (bag / 'precious.txt').read_text() == 'keep me'
+
+
+def test_unknown_type_is_named(tmp_path):
+    with SplitBagWriter(tmp_path / 'bag') as writer, pytest.raises(KeyError,
+                                                                   match='/odd.*no_pkg/msg/X'):
+        writer.add_topic('/odd', 'no_pkg/msg/X')
