@@ -1,0 +1,1 @@
+"""Phase-delay control loop: server estimator, client command filter, closed-loop simulation."""

@@ -1,0 +1,402 @@
+"""Server side of the phase loop: per-client capture latency in, per-client delay out.
+
+Each set gives, per camera, l = s - T_k - applied_delay: the client's effective latency,
+which (for a triggered camera) does not depend on the delay. The delay that puts the capture
+at a common phase C is then simply C - L with L the windowed circular median of l. Because
+the target comes from a measurement and not from integrating errors, the loop cannot wind up
+or oscillate, and the client's slew toward the command is harmless: every set reports the
+delay actually applied.
+"""
+from __future__ import annotations
+
+import enum
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from compound_eyes.phase.circular import circular_median, wrap
+from compound_eyes.phase.window import SampleWindow
+
+_LATENCY, _PHASE, _DELAY, _SPREAD = range(4)
+_MAX_STAMPS = 256
+_MAX_MISSING = 1 << 16
+_MAX_CLIENT_ID = 256
+_NS_PER_S = 1_000_000_000
+
+
+class LockState(enum.IntEnum):
+    """A client's lock state; values equal ClientSyncStatus.msg constants."""
+
+    ACQUIRING = 0
+    LOCKED = 1
+    LOST = 2
+
+
+class SetVerdict(enum.Enum):
+    """Why observe() did or did not use a set."""
+
+    ACCEPTED = 'accepted'
+    BAD_CLIENT_ID = 'client id empty, too long or not a string'
+    BAD_NUMBER = 'a number is not a finite integer'
+    BAD_SCHEDULE = 'scheduled time is not tick * period or too far from now'
+    BAD_DELAY = 'applied delay outside [0, period)'
+    OLD_TICK = 'tick not newer than the last accepted one'
+    NO_VALID_STAMPS = 'no stamp within the allowed distance of the scheduled time'
+    TOO_MANY_CLIENTS = 'client table full'
+
+
+@dataclass(frozen=True)
+class DelayCommand:
+    """What the server should send one client (sequence and expiry are the sender's job)."""
+
+    client_id: str
+    delay_ns: int
+    residual_ns: int
+    sample_count: int
+    locked: bool
+
+
+@dataclass(frozen=True)
+class ClientState:
+    """A snapshot of one client's synchronization, shaped after ClientSyncStatus.msg."""
+
+    client_id: str
+    lock_state: LockState
+    residual_ns: int
+    intra_client_spread_ns: int
+    delay_ns: int
+    latency_ns: int
+    controllable: bool
+    last_seen_ns: int
+    sets_received: int
+    sets_missed: int
+    frames_missing: int
+
+
+@dataclass
+class _Track:
+    """Everything the estimator keeps about one client."""
+
+    window: SampleWindow
+    last_seen_ns: int
+    last_tick: int = -1
+    last_applied_ns: int = 0
+    commanded_ns: int | None = None
+    latency_ns: float | None = None
+    phase_ns: float | None = None
+    spread_ns: float = 0.0
+    controllable: bool = True
+    locked: bool = False
+    lost: bool = False
+    in_lock_run: int = 0
+    out_lock_run: int = 0
+    jump_run: list[tuple[float, float, float, float]] = field(default_factory=list)
+    sets_received: int = 0
+    sets_missed: int = 0
+    frames_missing: int = 0
+
+    def restart(self) -> None:
+        """Forget the estimate, as for a new client, keeping the counters."""
+        self.window.clear()
+        self.jump_run.clear()
+        self.latency_ns = self.phase_ns = None
+        self.commanded_ns = None
+        self.controllable = True
+        self.locked = self.lost = False
+        self.in_lock_run = self.out_lock_run = 0
+
+
+def _finite_int(value: object) -> int | None:
+    """Return value as an int when it is a real finite number, else None."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        return None
+    if isinstance(value, (float, np.floating)):
+        return round(value) if math.isfinite(value) else None
+    return int(value)
+
+
+class PhaseEstimator:
+    """Turns clients' capture stamps into delay commands that align their capture phase.
+
+    Parameters (all times in ns unless named _s):
+        period_ns: tick period P.
+        window: sets per client the median runs over.
+        reference: 'median' (the group) or a client id whose capture phase the others follow.
+        min_delay_ns, max_delay_ns: range commanded delays are kept in, 0 <= min < max < P.
+        lock_threshold_ns, lock_samples: a client is LOCKED after lock_samples consecutive
+            sets within the threshold of the target and ACQUIRING after as many outside.
+        lost_timeout_s, forget_timeout_s: unseen this long, a client is LOST, then removed.
+        gain: fraction of the way to the target each command moves, (0, 1].
+        headroom_ns: margin kept from the delay range when the target phase is chosen.
+        jump_threshold_ns, jump_samples: that many consecutive sets this far from the
+            estimate in both latency and phase, mutually consistent, restart the window.
+        min_samples: sets a client needs before it gets commands or shapes the target.
+        probe_span_ns: delay variation needed before judging whether the delay moves the phase.
+        max_stamp_periods: stamps farther than this many periods from T_k are rejected.
+        max_clients: client table size; protects memory against invented client ids.
+    """
+
+    def __init__(self, period_ns: int, *, window: int = 60, reference: str = 'median',
+                 min_delay_ns: int = 0, max_delay_ns: int | None = None,
+                 lock_threshold_ns: int = 1_000_000, lock_samples: int = 10,
+                 lost_timeout_s: float = 1.0, forget_timeout_s: float = 30.0,
+                 gain: float = 1.0, headroom_ns: int | None = None,
+                 jump_threshold_ns: int = 3_000_000, jump_samples: int = 6,
+                 min_samples: int = 5, probe_span_ns: int = 2_000_000,
+                 max_stamp_periods: int = 3, max_clients: int = 256) -> None:
+        self.period_ns = int(period_ns)
+        if self.period_ns <= 0:
+            raise ValueError('period_ns must be positive')
+        self.min_delay_ns = int(min_delay_ns)
+        self.max_delay_ns = int(max_delay_ns if max_delay_ns is not None
+                                else self.period_ns * 9 // 10)
+        if not 0 <= self.min_delay_ns < self.max_delay_ns < self.period_ns:
+            raise ValueError('need 0 <= min_delay_ns < max_delay_ns < period_ns')
+        if not 0.0 < gain <= 1.0:
+            raise ValueError('gain must be in (0, 1]')
+        if not 0.0 < lost_timeout_s <= forget_timeout_s:
+            raise ValueError('need 0 < lost_timeout_s <= forget_timeout_s')
+        if min(window, lock_samples, jump_samples, min_samples, max_clients) < 1:
+            raise ValueError('window, sample counts and max_clients must be positive')
+        span = self.max_delay_ns - self.min_delay_ns
+        self.headroom_ns = min(2_000_000, span // 4) if headroom_ns is None else int(headroom_ns)
+        self.window = int(window)
+        self.reference = reference
+        self.lock_threshold_ns = int(lock_threshold_ns)
+        self.lock_samples = int(lock_samples)
+        self.lost_ns = int(lost_timeout_s * _NS_PER_S)
+        self.forget_ns = int(forget_timeout_s * _NS_PER_S)
+        self.gain = float(gain)
+        self.jump_threshold_ns = int(jump_threshold_ns)
+        self.jump_samples = int(jump_samples)
+        self.min_samples = int(min_samples)
+        self.probe_span_ns = int(probe_span_ns)
+        self.max_stamp_ns = int(max_stamp_periods) * self.period_ns
+        self.max_clients = int(max_clients)
+        self.target_phase_ns: float | None = None   # C, wrapped into (-P/2, P/2]
+        self._reference_delay_ns: float | None = None
+        self._tracks: dict[str, _Track] = {}
+
+    # -- input -------------------------------------------------------------------------
+
+    def observe(self, client_id: str, tick: int, scheduled_ns: int, applied_delay_ns: int,
+                stamps_ns: Sequence[int], now_ns: int, missing_count: int = 0) -> SetVerdict:
+        """Take one client's set; hostile values are rejected, never trusted."""
+        if not isinstance(client_id, str) or not 0 < len(client_id) <= _MAX_CLIENT_ID:
+            return SetVerdict.BAD_CLIENT_ID
+        numbers = [_finite_int(v) for v in (tick, scheduled_ns, applied_delay_ns, now_ns)]
+        if any(v is None for v in numbers):
+            return SetVerdict.BAD_NUMBER
+        tick, scheduled, delay, now = numbers
+        if (tick < 0 or scheduled != tick * self.period_ns
+                or not now - self.lost_ns <= scheduled <= now + self.max_stamp_ns):
+            return SetVerdict.BAD_SCHEDULE
+        if not 0 <= delay < self.period_ns:
+            return SetVerdict.BAD_DELAY
+        offsets = self._stamp_offsets(stamps_ns, scheduled, delay)
+        if offsets is None:
+            return SetVerdict.NO_VALID_STAMPS
+        track = self._tracks.get(client_id)
+        if track is None:
+            if len(self._tracks) >= self.max_clients:
+                return SetVerdict.TOO_MANY_CLIENTS
+            track = self._tracks[client_id] = _Track(SampleWindow(self.window, 4), now)
+        elif track.lost or now - track.last_seen_ns > self.lost_ns:
+            track.restart()
+        elif tick <= track.last_tick:
+            return SetVerdict.OLD_TICK
+        elif track.last_tick >= 0:
+            track.sets_missed += tick - track.last_tick - 1
+        missing = _finite_int(missing_count)
+        track.frames_missing += min(max(missing or 0, 0), _MAX_MISSING)
+        track.sets_received += 1
+        track.last_tick, track.last_seen_ns, track.last_applied_ns = tick, now, delay
+        self._add_sample(track, offsets, delay)
+        return SetVerdict.ACCEPTED
+
+    def _stamp_offsets(self, stamps_ns: Sequence[int], scheduled: int,
+                       delay: int) -> np.ndarray | None:
+        """Return s - T_k - delay of the plausible stamps, or None when none is plausible."""
+        if (not isinstance(stamps_ns, (Sequence, np.ndarray))
+                or isinstance(stamps_ns, (str, bytes)) or len(stamps_ns) > _MAX_STAMPS):
+            return None
+        offsets = []
+        for raw in stamps_ns:
+            stamp = _finite_int(raw)
+            if stamp is not None and abs(stamp - scheduled) <= self.max_stamp_ns:
+                offsets.append(stamp - scheduled - delay)
+        return np.asarray(offsets, dtype=np.float64) if offsets else None
+
+    def _add_sample(self, track: _Track, offsets: np.ndarray, delay: int) -> None:
+        """Reduce one set to (latency, phase, delay, spread) and feed window, jump and lock."""
+        latency = float(circular_median(offsets, self.period_ns))
+        spread = float(np.ptp(wrap(offsets - latency, self.period_ns)))
+        phase = float(wrap(latency + delay, self.period_ns))
+        sample = (latency, phase, float(delay), spread)
+        if self._is_jump(track, latency, phase):
+            track.jump_run.append(sample)
+            run = np.asarray(track.jump_run)
+            consistent = np.ptp(wrap(run[:, _LATENCY] - run[0, _LATENCY],
+                                     self.period_ns)) <= self.jump_threshold_ns
+            if not consistent:
+                track.jump_run = [sample]
+            elif len(run) >= self.jump_samples:
+                track.window.clear()
+                for row in track.jump_run:
+                    track.window.push(row)
+                track.jump_run.clear()
+                self._estimate(track)
+        else:
+            track.jump_run.clear()
+            track.window.push(sample)
+        self._update_lock(track, phase)
+
+    def _is_jump(self, track: _Track, latency: float, phase: float) -> bool:
+        """Tell whether a set is far from the estimate in latency and in phase alike.
+
+        A delay change alone moves only one of the two (phase for a triggered camera,
+        latency for a free-running one); a real phase jump moves both.
+        """
+        if track.latency_ns is None or track.phase_ns is None:
+            return False
+        far_latency = abs(wrap(latency - track.latency_ns, self.period_ns))
+        far_phase = abs(wrap(phase - track.phase_ns, self.period_ns))
+        return bool(far_latency > self.jump_threshold_ns and far_phase > self.jump_threshold_ns)
+
+    def _update_lock(self, track: _Track, phase: float) -> None:
+        """Count consecutive sets in and out of the lock threshold; switch with hysteresis."""
+        if self.target_phase_ns is None:
+            return
+        if abs(wrap(phase - self.target_phase_ns, self.period_ns)) <= self.lock_threshold_ns:
+            track.in_lock_run += 1
+            track.out_lock_run = 0
+        else:
+            track.out_lock_run += 1
+            track.in_lock_run = 0
+        if track.in_lock_run >= self.lock_samples:
+            track.locked = True
+        elif track.out_lock_run >= self.lock_samples:
+            track.locked = False
+
+    # -- estimation ----------------------------------------------------------------------
+
+    def _estimate(self, track: _Track) -> None:
+        """Refresh the window estimates and judge whether the delay moves the phase."""
+        rows = track.window.rows()
+        if not len(rows):
+            return
+        track.latency_ns = float(circular_median(rows[:, _LATENCY], self.period_ns))
+        track.phase_ns = float(circular_median(rows[:, _PHASE], self.period_ns))
+        track.spread_ns = float(np.median(rows[:, _SPREAD]))
+        delays = rows[:, _DELAY]
+        if len(rows) >= self.min_samples and np.ptp(delays) >= self.probe_span_ns:
+            phases = wrap(rows[:, _PHASE] - track.phase_ns, self.period_ns)
+            centred = delays - delays.mean()
+            slope = float(np.dot(centred, phases - phases.mean()) / np.dot(centred, centred))
+            if track.controllable and slope < 0.5:
+                track.commanded_ns = track.last_applied_ns   # hold where it stands
+            track.controllable = slope >= 0.5
+
+    def _expire(self, now_ns: int) -> None:
+        """Mark clients unseen for lost_timeout LOST and drop those unseen for forget_timeout."""
+        for client_id, track in list(self._tracks.items()):
+            age = now_ns - track.last_seen_ns
+            if age > self.forget_ns:
+                del self._tracks[client_id]
+            elif age > self.lost_ns:
+                track.lost, track.locked = True, False
+
+    def _ready(self, track: _Track) -> bool:
+        return not track.lost and track.window.count >= self.min_samples
+
+    def _update_target(self, latencies: dict[str, float]) -> float | None:
+        """Keep C where it is unless some client's delay would leave the allowed range.
+
+        Works in a frame centred on the group's circular median latency m, where the
+        delays C - L_i are plain differences. C may be anywhere in [hi + min, lo + max]
+        (lo, hi: extreme latencies); when outside, it moves just inside by the headroom.
+        Returns C relative to m, or None without participants.
+        """
+        if not latencies:
+            return None
+        values = np.fromiter(latencies.values(), dtype=np.float64)
+        centre = float(circular_median(values, self.period_ns))
+        rel = wrap(values - centre, self.period_ns)
+        low = float(rel.max()) + self.min_delay_ns
+        high = float(rel.min()) + self.max_delay_ns
+        middle = (low + high) / 2.0
+        ref_rel = (float(wrap(latencies[self.reference] - centre, self.period_ns))
+                   if self.reference != 'median' and self.reference in latencies else None)
+        if self.target_phase_ns is None:
+            target = min(low + self.headroom_ns, middle)
+        elif ref_rel is not None and self._reference_delay_ns is not None:
+            target = ref_rel + self._reference_delay_ns
+        else:
+            base = float(wrap(self.target_phase_ns - centre, self.period_ns))
+            target = min((base + k * self.period_ns for k in (-1, 0, 1)),
+                         key=lambda c: abs(c - middle))
+        if low > high:
+            target = middle
+        elif target < low:
+            target = min(low + self.headroom_ns, middle)
+        elif target > high:
+            target = max(high - self.headroom_ns, middle)
+        if ref_rel is not None:
+            self._reference_delay_ns = target - ref_rel
+        self.target_phase_ns = float(wrap(centre + target, self.period_ns))
+        return target - centre
+
+    # -- output --------------------------------------------------------------------------
+
+    def commands(self, now_ns: int) -> list[DelayCommand]:
+        """Refresh estimates and return a command for every client with enough sets."""
+        self._expire(now_ns)
+        for track in self._tracks.values():
+            if not track.lost:
+                self._estimate(track)
+        ready = {cid: t for cid, t in self._tracks.items() if self._ready(t)}
+        participants = {cid: t.latency_ns for cid, t in ready.items() if t.controllable}
+        if self._update_target(participants) is None and self.target_phase_ns is None:
+            return []
+        out = []
+        for client_id, track in ready.items():
+            if track.controllable:
+                middle = (self.min_delay_ns + self.max_delay_ns) / 2.0
+                desired = middle + float(wrap(self.target_phase_ns - track.latency_ns - middle,
+                                              self.period_ns))
+                start = (track.commanded_ns if track.commanded_ns is not None
+                         else track.last_applied_ns)
+                delay = start + self.gain * (desired - start)
+                track.commanded_ns = int(round(min(max(delay, self.min_delay_ns),
+                                                   self.max_delay_ns)))
+            out.append(DelayCommand(client_id, track.commanded_ns, self._residual(track),
+                                    track.window.count, track.locked))
+        return out
+
+    def _residual(self, track: _Track) -> int:
+        """Predicted phase error with the delay now applied: L + d - C."""
+        if track.latency_ns is None or self.target_phase_ns is None:
+            return 0
+        return int(round(float(wrap(track.latency_ns + track.last_applied_ns
+                                    - self.target_phase_ns, self.period_ns))))
+
+    def status(self, now_ns: int) -> list[ClientState]:
+        """Return a snapshot of every known client, LOST ones included until forgotten."""
+        self._expire(now_ns)
+        return [ClientState(
+            client_id=client_id,
+            lock_state=(LockState.LOST if track.lost else
+                        LockState.LOCKED if track.locked else LockState.ACQUIRING),
+            residual_ns=self._residual(track),
+            intra_client_spread_ns=int(round(track.spread_ns)),
+            delay_ns=(track.commanded_ns if track.commanded_ns is not None
+                      else track.last_applied_ns),
+            latency_ns=int(round(track.latency_ns or 0.0)),
+            controllable=track.controllable,
+            last_seen_ns=track.last_seen_ns,
+            sets_received=track.sets_received,
+            sets_missed=track.sets_missed,
+            frames_missing=track.frames_missing,
+        ) for client_id, track in self._tracks.items()]
