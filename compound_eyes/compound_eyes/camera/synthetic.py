@@ -13,12 +13,13 @@ from __future__ import annotations
 import time
 import zlib
 from collections import deque
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 
 import cv2
 import numpy as np
 
 from compound_eyes.camera.clock_recovery import ClockRecovery, sample_pair
+from compound_eyes.camera.options import check_choice, check_positive, check_types, is_int
 from compound_eyes.camera.source import CameraError, CapturedFrame, StampSource
 from compound_eyes.camera.timecode import encode_into
 from compound_eyes.clock.synced import SyncedClock
@@ -57,53 +58,21 @@ class SyntheticConfig:
 
     def __post_init__(self) -> None:
         """Check every field, naming the one that is wrong."""
-        for field in fields(self):
-            _check_type(field.name, getattr(self, field.name), field.type)
+        check_types('synthetic', self)
         if self.fail_between is not None:
             window = tuple(self.fail_between)
-            if len(window) != 2 or not all(_is_int(v) for v in window) or window[0] > window[1]:
+            if len(window) != 2 or not all(is_int(v) for v in window) or window[0] > window[1]:
                 raise ValueError(f'synthetic fail_between: expected [t0_ns, t1_ns] with '
                                  f't0 <= t1, got {self.fail_between!r}')
             object.__setattr__(self, 'fail_between', window)
-        _check_choice('model', self.model, MODELS)
-        _check_choice('encoding', self.encoding, ENCODINGS)
-        _check_choice('jitter', self.jitter, JITTERS)
-        for name in ('width', 'height', 'fps', 'buffer_depth'):
-            if getattr(self, name) <= 0:
-                raise ValueError(f'synthetic {name}: expected > 0, got {getattr(self, name)}')
+        check_choice('synthetic', 'model', self.model, MODELS)
+        check_choice('synthetic', 'encoding', self.encoding, ENCODINGS)
+        check_choice('synthetic', 'jitter', self.jitter, JITTERS)
+        check_positive('synthetic', self, 'width', 'height', 'fps', 'buffer_depth')
+        check_positive('synthetic', self, 'latency_ns', 'jitter_ns', 'phase_ns', allow_zero=True)
         if self.width < 64 or self.height < 48:
             raise ValueError(f'synthetic width/height: {self.width}x{self.height} is below '
                              f'64x48, too small for the timecode')
-        for name in ('latency_ns', 'jitter_ns'):
-            if getattr(self, name) < 0:
-                raise ValueError(f'synthetic {name}: expected >= 0, got {getattr(self, name)}')
-        if self.phase_ns is not None and self.phase_ns < 0:
-            raise ValueError(f'synthetic phase_ns: expected >= 0, got {self.phase_ns}')
-
-
-def _is_int(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-_TYPE_CHECKS = {
-    'str': lambda v: isinstance(v, str),
-    'int': _is_int,
-    'float': lambda v: _is_int(v) or isinstance(v, float),
-    'bool': lambda v: isinstance(v, bool),
-    'int | None': lambda v: v is None or _is_int(v),
-    'tuple[int, int] | None': lambda v: v is None or isinstance(v, (list, tuple)),
-}
-
-
-def _check_type(name: str, value: object, annotation: str) -> None:
-    """Raise ValueError naming the field when value does not fit its annotation."""
-    if not _TYPE_CHECKS[annotation](value):
-        raise ValueError(f'synthetic {name}: expected {annotation}, got {value!r}')
-
-
-def _check_choice(name: str, value: str, choices: tuple[str, ...]) -> None:
-    if value not in choices:
-        raise ValueError(f'synthetic {name}: expected one of {", ".join(choices)}, got {value!r}')
 
 
 def wait_until(target_mono_ns: int) -> None:
