@@ -22,6 +22,7 @@ from compound_eyes.clock.ntp import NtpError, query_once
 
 CHRONYD_DIRS = ('/usr/sbin', '/sbin', '/usr/local/sbin')
 PORT_ATTEMPTS = 3        # an auto-picked port can be taken between probing and binding
+STARTUP_FAILURES = ('Could not open NTP socket', 'Fatal error')  # chronyd log lines
 
 
 class ChronyError(RuntimeError):
@@ -173,28 +174,54 @@ class ChronyServer:
             self._proc = subprocess.Popen(self._command(conf), stdin=subprocess.DEVNULL,
                                           stdout=log, stderr=subprocess.STDOUT,
                                           start_new_session=True)
+        probe = self._start_netns_probe()
         try:
-            if self.netns is None:
-                wait_until_serving(self.address, self.start_timeout_s)
-            else:
-                self._wait_in_netns()
-        except (NtpError, subprocess.SubprocessError) as exc:
-            raise ChronyError(f'chronyd on {self.address} did not serve NTP within '
-                              f'{self.start_timeout_s} s: {exc}\n{self._log_tail(log_path)}'
-                              ) from exc
-        if not self.running:
-            raise ChronyError(f'chronyd on {self.address} exited\n{self._log_tail(log_path)}')
+            self._await_serving(log_path, probe)
+        finally:
+            if probe is not None and probe.poll() is None:
+                probe.kill()
+                probe.wait()
 
-    def _wait_in_netns(self) -> None:
+    def _start_netns_probe(self) -> subprocess.Popen | None:
         """Probe from inside the namespace, where the server's address is reachable."""
-        assert self.netns is not None
-        probe = ['ip', 'netns', 'exec', self.netns, sys.executable, '-m', __name__,
-                 self.address, str(self.start_timeout_s)]
-        result = subprocess.run(probe, capture_output=True, text=True,
-                                timeout=self.start_timeout_s + 10)
-        if result.returncode != 0:
-            raise subprocess.SubprocessError(result.stderr.strip() or f'probe exit '
-                                             f'{result.returncode}')
+        if self.netns is None:
+            return None
+        return subprocess.Popen(['ip', 'netns', 'exec', self.netns, sys.executable, '-m',
+                                 __name__, self.address, str(self.start_timeout_s)],
+                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)
+
+    def _await_serving(self, log_path: Path, probe: subprocess.Popen | None) -> None:
+        """Return once chronyd answers; fail fast when it exits or cannot bind its socket."""
+        deadline = time.monotonic() + self.start_timeout_s
+        while True:
+            failure = self._startup_failure(log_path)
+            if failure:
+                raise ChronyError(f'chronyd on {self.address} {failure}\n'
+                                  f'{self._log_tail(log_path)}')
+            if self._serves(probe):
+                return
+            if time.monotonic() >= deadline:
+                raise ChronyError(f'chronyd on {self.address} did not serve NTP within '
+                                  f'{self.start_timeout_s} s\n{self._log_tail(log_path)}')
+            time.sleep(0.05)
+
+    def _startup_failure(self, log_path: Path) -> str | None:
+        assert self._proc is not None
+        code = self._proc.poll()
+        if code is not None:
+            return f'exited with code {code}'
+        log = log_path.read_text(errors='replace')
+        return next((f'failed: {marker}' for marker in STARTUP_FAILURES if marker in log), None)
+
+    def _serves(self, probe: subprocess.Popen | None) -> bool:
+        if probe is not None:
+            return probe.poll() == 0
+        try:
+            query_once(self.address, timeout_s=0.2)
+        except NtpError:
+            return False
+        return True
 
     def _terminate(self) -> None:
         proc, self._proc = self._proc, None

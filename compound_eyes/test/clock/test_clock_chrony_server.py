@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
+import time
 
 import pytest
 from compound_eyes.clock.ntp import NtpError, query_best
-from compound_eyes.testing.chrony import ChronyServer, free_udp_port
+from compound_eyes.testing.chrony import ChronyError, ChronyServer, free_udp_port
 
 
 def process_exists(pid: int) -> bool:
@@ -35,6 +37,17 @@ def test_process_and_temp_dir_are_gone_also_when_the_body_raises() -> None:
             assert 'local stratum 5' in (workdir / 'chrony.conf').read_text()
             raise RuntimeError('boom')
     assert not process_exists(pid) and not workdir.exists() and not server.running
+
+
+def test_a_taken_port_fails_fast_with_chronyds_reason() -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as taken:
+        taken.bind(('127.0.0.1', 0))
+        port = taken.getsockname()[1]
+        before = time.monotonic()
+        with pytest.raises(ChronyError, match='Could not open NTP socket') as info:
+            ChronyServer(port=port, start_timeout_s=20).start()
+    assert time.monotonic() - before < 10       # not the whole start timeout
+    assert f'127.0.0.1:{port}' in str(info.value)
 
 
 @pytest.mark.parametrize(('kwargs', 'match'), [
