@@ -24,6 +24,9 @@ setup(
     entry_points={
         'console_scripts': [
             'compound-eyes = compound_eyes.cli.main:main',
+            'client = compound_eyes.nodes.client_node:main',
+            'server = compound_eyes.nodes.server_node:main',
+            'recorder = compound_eyes.nodes.recorder_node:main',
         ],
     },
 )
