@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import numpy as np
+
 from compound_eyes.phase.circular import circular_mean, circular_median, wrap
 
 P = 33_333_334

@@ -4,6 +4,7 @@ from __future__ import annotations
 import math
 
 import pytest
+
 from compound_eyes.phase.command_filter import DelayCommandFilter, OfferVerdict
 
 P = 33_333_333

@@ -5,6 +5,7 @@ import math
 
 import numpy as np
 import pytest
+
 from compound_eyes.phase.estimator import LockState, PhaseEstimator, SetVerdict
 
 P = 33_333_333
