@@ -13,7 +13,7 @@ import functools
 import importlib
 from typing import Any
 
-import numpy as np
+import compound_eyes_msgs.msg
 from compound_eyes_proto import compound_eyes_pb2
 from google.protobuf.message import Message as ProtoMessage
 from rosidl_parser.definition import (
@@ -24,8 +24,6 @@ from rosidl_parser.definition import (
     BoundedSequence,
     NamespacedType,
 )
-
-import compound_eyes_msgs.msg
 
 _INT_BITS = {'int8': 8, 'int16': 16, 'int32': 32, 'int64': 64,
              'uint8': 8, 'uint16': 16, 'uint32': 32, 'uint64': 64}
@@ -155,8 +153,6 @@ def _nested_value(value: Any, slot: AbstractNestedType, where: str) -> Any:
         ros_type = _ros_class(element)
         return [_build(item, ros_type, f'{where}[{i}]') for i, item in enumerate(value)]
     if _is_uint8(element):
-        if isinstance(slot, Array):
-            return np.frombuffer(value, dtype=np.uint8).copy()
         data = array.array('B')
         data.frombytes(value)
         return data

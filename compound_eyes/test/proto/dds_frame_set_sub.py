@@ -9,11 +9,10 @@ import os
 import sys
 
 import rclpy
+from compound_eyes_msgs.msg import SyncedFrameSet
 from proto_sample import digest
 from rclpy.executors import ExternalShutdownException
 from rclpy.qos import QoSProfile, ReliabilityPolicy
-
-from compound_eyes_msgs.msg import SyncedFrameSet
 
 
 def main(topic: str, digest_path: str) -> None:

@@ -11,14 +11,13 @@ import itertools
 from typing import Any
 
 import numpy as np
+from compound_eyes_msgs.msg import CameraFrame, SyncedFrameSet
 from rosidl_parser.definition import (
     AbstractNestedType,
     AbstractString,
     BasicType,
     NamespacedType,
 )
-
-from compound_eyes_msgs.msg import CameraFrame, SyncedFrameSet
 
 _counter = itertools.count(1)
 

@@ -3,10 +3,6 @@ from __future__ import annotations
 
 import pytest
 from builtin_interfaces.msg import Time
-from compound_eyes.proto.convert import from_proto, to_proto
-from compound_eyes_proto import compound_eyes_pb2
-from proto_sample import default_leaves, digest, fill_every_field, sample_frame_set
-
 from compound_eyes_msgs.msg import (
     CameraFrame,
     ClientSyncStatus,
@@ -15,6 +11,10 @@ from compound_eyes_msgs.msg import (
     SyncedFrameSet,
     SyncStatus,
 )
+from compound_eyes_proto import compound_eyes_pb2
+from proto_sample import default_leaves, digest, fill_every_field, sample_frame_set
+
+from compound_eyes.proto.convert import from_proto, to_proto
 
 
 def _through_wire(ros_msg):

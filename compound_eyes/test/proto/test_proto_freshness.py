@@ -42,7 +42,7 @@ def test_missing_msg_dir_is_a_clear_error(tmp_path: Path, capsys):
     assert 'nowhere' in capsys.readouterr().err
 
 
-def test_cli_module_runs(tmp_path: Path):
+def test_cli_module_runs():
     result = subprocess.run([sys.executable, '-m', 'compound_eyes.proto.msg_to_proto', '--check'],
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stdout + result.stderr
