@@ -5,6 +5,7 @@ import time
 
 import numpy as np
 import pytest
+
 from compound_eyes.camera.clock_recovery import ClockRecovery, sample_pair
 from compound_eyes.clock.synced import ClockErrorModel, SyncedClock
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+
 from compound_eyes.camera.opencv_source import OpenCvCamera, OpenCvConfig, source_kind
 from compound_eyes.camera.source import CameraError, StampSource
 from compound_eyes.camera.timecode import decode, encode_into

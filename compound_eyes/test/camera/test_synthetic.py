@@ -7,6 +7,7 @@ import time
 
 import numpy as np
 import pytest
+
 from compound_eyes.camera.source import CameraError, StampSource
 from compound_eyes.camera.synthetic import SyntheticCamera, SyntheticConfig
 from compound_eyes.camera.timecode import decode

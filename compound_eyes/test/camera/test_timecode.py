@@ -6,6 +6,7 @@ import time
 import cv2
 import numpy as np
 import pytest
+
 from compound_eyes.camera.timecode import clock_text, crc16, decode, encode_into
 
 SIZES = [(640, 480), (1280, 720)]
