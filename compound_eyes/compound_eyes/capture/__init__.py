@@ -1,0 +1,1 @@
+"""Synchronized multiprocess capture: one process per camera, one frame set per tick."""

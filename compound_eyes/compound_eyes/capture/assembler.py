@@ -1,0 +1,73 @@
+"""Turns per-camera frames into one set per tick, in tick order, never waiting past a deadline.
+
+A tick's set is emitted once every camera delivered or once the synced clock passes
+scheduled + delay + deadline; cameras absent then are listed missing and count as drops.
+Frames for ticks already emitted are late: counted and discarded. Ticks nobody delivered
+still get an (all-missing) set, so consumers see every gap.
+"""
+from __future__ import annotations
+
+from compound_eyes.capture.phase import PhaseHistory
+from compound_eyes.capture.records import CameraStats, FrameRecord, FrameSet
+from compound_eyes.capture.schedule import TickSchedule
+
+
+class SetAssembler:
+    """Collects frames by tick; not thread-safe (the engine serializes calls)."""
+
+    def __init__(self, channels: list[str], schedule: TickSchedule, deadline_ns: int,
+                 phase: PhaseHistory, stats: dict[str, CameraStats]) -> None:
+        self._channels = list(channels)
+        self._schedule = schedule
+        self._deadline_ns = deadline_ns
+        self._phase = phase
+        self._stats = stats
+        self._pending: dict[int, dict[str, FrameRecord]] = {}
+        self._next_tick: int | None = None
+
+    def add(self, tick: int, record: FrameRecord) -> bool:
+        """Take a frame for a tick; False (and counted late) when that set is already out."""
+        if self._next_tick is None:
+            self._next_tick = tick
+        stats = self._stats[record.channel_id]
+        if tick < self._next_tick:
+            stats.late += 1
+            return False
+        self._pending.setdefault(tick, {})[record.channel_id] = record
+        stats.frames += 1
+        return True
+
+    def deadline_of(self, tick: int) -> int:
+        """Return the synced time after which the tick's set goes out incomplete."""
+        delay, _ = self._phase.at(tick)
+        return self._schedule.scheduled_ns(tick) + delay + self._deadline_ns
+
+    def next_deadline(self) -> int | None:
+        """Return the deadline of the oldest set not yet emitted, None before any frame."""
+        return None if self._next_tick is None else self.deadline_of(self._next_tick)
+
+    def due(self, now_ns: int) -> list[FrameSet]:
+        """Return, in tick order, every set that is complete or past its deadline."""
+        out: list[FrameSet] = []
+        while self._next_tick is not None:
+            tick = self._next_tick
+            frames = self._pending.get(tick, {})
+            if len(frames) < len(self._channels) and now_ns < self.deadline_of(tick):
+                break
+            out.append(self._build(tick, self._pending.pop(tick, {})))
+            self._next_tick = tick + 1
+            self._phase.forget_before(tick)
+        return out
+
+    def _build(self, tick: int, frames: dict[str, FrameRecord]) -> FrameSet:
+        """Make the set, count drops and stamp each frame with its camera's counters."""
+        delay, sequence = self._phase.at(tick)
+        missing = [channel for channel in self._channels if channel not in frames]
+        for channel in missing:
+            self._stats[channel].dropped += 1
+        for channel, record in frames.items():
+            record.dropped_frames = self._stats[channel].dropped
+            record.reconnects = self._stats[channel].reconnects
+        ordered = {channel: frames[channel] for channel in self._channels if channel in frames}
+        return FrameSet(tick, self._schedule.scheduled_ns(tick), self._schedule.period_ns,
+                        delay, sequence, ordered, missing)

@@ -1,0 +1,164 @@
+"""The body of one camera's capture process: rendezvous, wait for the tick, grab, encode, ship.
+
+Every tick the worker meets the others at the rendezvous, sleeps until T_k + phase delay on
+the synced clock, grabs, encodes in this process and writes the bytes into its shared-memory
+ring; the parent gets only a small note. Camera errors close the source and reopen it with
+exponential backoff while the loop keeps its rhythm. A worker that falls behind skips to the
+next reachable tick. It ignores SIGINT (the parent coordinates shutdown) and exits when the
+parent sets the stop flag or disappears.
+"""
+from __future__ import annotations
+
+import os
+import signal
+import time
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from multiprocessing.sharedctypes import Synchronized
+
+from compound_eyes.camera.source import CameraError, CameraSource, CapturedFrame
+from compound_eyes.capture.phase import PhaseDelayCell
+from compound_eyes.capture.records import CameraSpec, FrameNote, WorkerEvent
+from compound_eyes.capture.rendezvous import TickRendezvous
+from compound_eyes.capture.schedule import TickSchedule, sleep_until
+from compound_eyes.capture.shm_ring import FrameRing, RingSpec
+from compound_eyes.clock.synced import SyncedClock
+from compound_eyes.codec.image_codec import ImageFormat, encode
+
+RENDEZVOUS_MARGIN_NS = 2_000_000  # leave the rendezvous this early so a dead peer costs no tick
+
+
+@dataclass
+class WorkerJob:
+    """Everything a capture process gets at spawn: picklable specs and shared cells."""
+
+    party: int
+    parties: int
+    spec: CameraSpec
+    ring: RingSpec
+    rendezvous_name: str
+    fps: float
+    clock: SyncedClock
+    image_format: ImageFormat
+    phase: PhaseDelayCell
+    heartbeat: Synchronized   # time.monotonic_ns() of the last sign of life
+    reopens: Synchronized     # successful reopens, kept across respawns
+    stop: Synchronized        # set to 1 by the parent
+    conn: Connection
+    backoff_initial_s: float
+    backoff_max_s: float
+
+
+class _Camera:
+    """A source that is reopened with exponential backoff after CameraError."""
+
+    def __init__(self, job: WorkerJob) -> None:
+        self._job = job
+        self._source: CameraSource | None = None
+        self._failed = False
+        self._backoff_s = job.backoff_initial_s
+        self._retry_at = 0.0
+
+    @property
+    def is_open(self) -> bool:
+        """Tell whether the source is open now."""
+        return self._source is not None
+
+    def open_if_due(self) -> bool:
+        """Try to (re)open when the backoff has passed; tell whether the camera is open."""
+        if self._source is not None:
+            return True
+        if time.monotonic() < self._retry_at:
+            return False
+        try:
+            source = self._job.spec.make_source()
+            source.open()
+        except CameraError as error:
+            self.fail(error)
+            return False
+        self._source = source
+        if self._failed:
+            self._job.reopens.value += 1
+        return True
+
+    def grab(self, clock: SyncedClock) -> CapturedFrame:
+        """Grab from the open source; a success resets the backoff."""
+        frame = self._source.grab(clock)
+        self._failed = False
+        self._backoff_s = self._job.backoff_initial_s
+        return frame
+
+    def fail(self, error: Exception) -> None:
+        """Close the source, schedule the next attempt and tell the parent why."""
+        self.close()
+        self._failed = True
+        self._retry_at = time.monotonic() + self._backoff_s
+        self._backoff_s = min(self._backoff_s * 2, self._job.backoff_max_s)
+        self._job.conn.send(WorkerEvent('error', f'{type(error).__name__}: {error}'))
+
+    def close(self) -> None:
+        """Release the source, if open; its close errors no longer matter."""
+        source, self._source = self._source, None
+        if source is not None:
+            try:
+                source.close()
+            except CameraError:
+                pass
+
+
+def run_worker(job: WorkerJob) -> None:
+    """Capture until stopped; the multiprocessing target of every camera process."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    parent = os.getppid()
+    ring = FrameRing.attach(job.ring)
+    rendezvous = TickRendezvous.attach(job.rendezvous_name, job.parties)
+    camera = _Camera(job)
+    try:
+        _beat(job)
+        if camera.open_if_due():
+            job.conn.send(WorkerEvent('ready'))
+        _loop(job, camera, ring, rendezvous, parent)
+    finally:
+        camera.close()
+        ring.close()
+        rendezvous.close()
+        job.conn.close()
+
+
+def _loop(job: WorkerJob, camera: _Camera, ring: FrameRing, rendezvous: TickRendezvous,
+          parent: int) -> None:
+    """Serve ticks until the stop flag is set or the parent is gone."""
+    schedule, clock = TickSchedule(job.fps), job.clock
+    tick = schedule.next_tick(clock.now_ns())
+    while not job.stop.value and os.getppid() == parent:
+        tick = max(tick, schedule.next_tick(clock.now_ns()))  # behind: skip, never backlog
+        scheduled = schedule.scheduled_ns(tick)
+        rendezvous.wait(job.party, tick, clock, scheduled - RENDEZVOUS_MARGIN_NS)
+        _beat(job)
+        was_open = camera.is_open
+        if not camera.open_if_due():
+            tick += 1
+            continue
+        if not was_open:
+            job.conn.send(WorkerEvent('ready'))
+            continue  # opening took time: take the next reachable tick
+        delay = job.phase.delay_for(tick)
+        sleep_until(clock, scheduled + delay)
+        try:
+            frame = camera.grab(clock)
+            encoded = encode(frame.image, job.image_format)
+            ref = ring.write(encoded.data)
+        except (CameraError, ValueError) as error:
+            camera.fail(error)
+        else:
+            job.conn.send(FrameNote(
+                tick, ref.slot, ref.generation, ref.length, encoded.encoding, encoded.width,
+                encoded.height, encoded.compressed, frame.capture_ns, int(frame.stamp_source),
+                frame.uncertainty_ns, frame.read_start_ns, frame.read_end_ns, frame.sequence,
+                delay))
+        tick += 1
+
+
+def _beat(job: WorkerJob) -> None:
+    """Show the parent this process is not hung."""
+    job.heartbeat.value = time.monotonic_ns()

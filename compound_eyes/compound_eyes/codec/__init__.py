@@ -1,0 +1,1 @@
+"""Image encodings shared by capture workers and export tools."""
