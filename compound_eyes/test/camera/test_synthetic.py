@@ -48,9 +48,7 @@ def test_stamps_are_on_the_synced_clock_not_the_real_one():
     clock = SyncedClock(error=ClockErrorModel(offset_ns=40 * MS))
     camera = _camera()
     frames = [camera.grab(clock) for _ in range(5)]
-    errors = [f.capture_ns - clock.to_real_ns(f.capture_ns) for f in frames]
     offsets = [f.capture_ns - decode(f.image) for f in frames]
-    assert all(e == 40 * MS for e in errors)
     assert statistics.median(offsets) == pytest.approx(40 * MS, abs=2 * MS)
     assert frames[-1].uncertainty_ns >= 0
     assert [f.sequence for f in frames] == [1, 2, 3, 4, 5]
