@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
+
 from compound_eyes.camera import timecode
 from compound_eyes.record.bag_writer import SplitBagWriter
 from compound_eyes.record.types import CLOCK_STATUS, SYNC_STATUS, SYNCED_FRAME_SET, typestore

@@ -10,9 +10,10 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from compound_eyes.record.types import typestore
 from mcap_ros2.reader import read_ros2_messages
 from rosbags.highlevel import AnyReader
+
+from compound_eyes.record.types import typestore
 
 HERE = Path(__file__).parent
 sys.path.insert(0, str(HERE))

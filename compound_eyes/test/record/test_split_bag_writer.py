@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 import yaml
-from compound_eyes.record.bag_writer import BagExistsError, SplitBagWriter
 from mcap_ros2.reader import read_ros2_messages
 from rosbags.highlevel import AnyReader
+
+from compound_eyes.record.bag_writer import BagExistsError, SplitBagWriter
 
 SAMPLE_SETS = Path(__file__).with_name('sample_sets.py')
 
