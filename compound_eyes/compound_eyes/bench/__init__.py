@@ -1,0 +1,1 @@
+"""Benchmark infrastructure: simulated hosts, statistics, plots and transport measurements."""

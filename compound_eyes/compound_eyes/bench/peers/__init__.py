@@ -1,0 +1,1 @@
+"""Benchmark peer programs; the only place outside nodes/ that may import rclpy."""
