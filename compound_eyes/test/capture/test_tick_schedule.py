@@ -33,7 +33,7 @@ def test_sleep_until_never_wakes_early_and_follows_the_offset() -> None:
         woke = sleep_until(clock, target)
         assert woke >= target
         lateness.append(woke - target)
-    assert sorted(lateness)[5] < 5_000_000  # loose: other tests load the machine
+    assert sorted(lateness)[5] < 20_000_000  # loose: other tests load the machine
 
 
 def test_phase_history_reports_the_delay_per_tick() -> None:

@@ -16,7 +16,7 @@ def test_processes_wake_together_and_leave_no_memory() -> None:
     assert len(result.spread_ns) >= 20
     assert all(spread >= 0 for spread in result.spread_ns)
     median = sorted(result.spread_ns)[len(result.spread_ns) // 2]
-    assert median < 5_000_000  # correctness bound; the benchmark reports the real figure
+    assert median < 10_000_000  # correctness bound; the benchmark reports the real figure
     assert not [n for n in os.listdir('/dev/shm') if n.startswith(segment_prefix())]
 
 
