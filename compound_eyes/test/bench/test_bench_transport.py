@@ -1,9 +1,13 @@
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 
 import pytest
+
+from compound_eyes.bench.netns import list_namespaces
 
 pytestmark = pytest.mark.slow
 
@@ -37,3 +41,23 @@ def check_result(result, namespaces):
             assert row['fps'] > 0, row
     assert result['ratio']['ours_over_seed_fps'] > 0
     assert result['host']['processes_sharing_cores'] == 2
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason='network namespaces need root')
+def test_sigterm_tears_down_namespaces_and_peers(ros_env):
+    bench = subprocess.Popen([sys.executable, '-m', 'compound_eyes.bench.transport',
+                              '--duration', '30', '--only', 'seed zmq+protobuf raw'],
+                             env=ros_env, stdout=subprocess.DEVNULL)
+    prefix = f'ce{bench.pid}t0-'
+    try:
+        deadline = time.monotonic() + 60
+        while len(list_namespaces(prefix)) < 3 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert len(list_namespaces(prefix)) == 3
+        time.sleep(2)  # peers running inside
+        bench.send_signal(signal.SIGTERM)
+        assert bench.wait(timeout=30) != 0
+    finally:
+        bench.kill()
+        bench.wait()
+    assert list_namespaces(prefix) == []
