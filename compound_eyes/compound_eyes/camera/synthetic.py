@@ -23,6 +23,7 @@ from compound_eyes.camera.options import check_choice, check_positive, check_typ
 from compound_eyes.camera.source import CameraError, CapturedFrame, StampSource
 from compound_eyes.camera.timecode import encode_into
 from compound_eyes.clock.synced import SyncedClock
+from compound_eyes.clock.waiting import leave_realtime, wait_for
 
 MODELS = ('triggered', 'freerun')
 ENCODINGS = ('bgr8', 'mono8')
@@ -76,13 +77,8 @@ class SyntheticConfig:
 
 
 def wait_until(target_mono_ns: int) -> None:
-    """Sleep until shortly before a CLOCK_MONOTONIC time, then spin for sub-100 us accuracy."""
-    while True:
-        remaining = target_mono_ns - time.monotonic_ns()
-        if remaining <= 0:
-            return
-        if remaining > _SPIN_NS:
-            time.sleep((remaining - _SPIN_NS) / 1e9)
+    """Wait until a CLOCK_MONOTONIC time, spinning the last stretch for sub-100 us accuracy."""
+    wait_for(time.monotonic_ns, target_mono_ns, _SPIN_NS)
 
 
 def _background(config: SyntheticConfig, label: str) -> np.ndarray:
@@ -189,6 +185,7 @@ class SyntheticCamera:
         delay = max(0, round(self.config.latency_ns + self._jitter()))
         wait_until(time.monotonic_ns() + delay)
         mono, real, _ = sample_pair(time.time_ns, tries=1)
+        leave_realtime()   # cameras exposing at the same instant must not wait for our render
         self._sequence += 1
         return mono, real, self._sequence
 

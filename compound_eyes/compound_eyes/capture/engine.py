@@ -64,6 +64,7 @@ class CaptureEngine:
     set_deadline_ns: how long after T_k + delay a set waits for stragglers (default: a period).
     hang_timeout_s: silence after which a worker is killed and respawned (default 2 s or ten
     periods, whichever is longer); startup_timeout_s covers spawning and the first open.
+    realtime_priority > 0 asks for SCHED_FIFO in the workers (see capture/priority.py).
     """
 
     def __init__(self, cameras: list[CameraSpec], fps: float, clock: SyncedClock | None = None,
@@ -71,7 +72,7 @@ class CaptureEngine:
                  *, ring_slots: int = 4, hang_timeout_s: float | None = None,
                  startup_timeout_s: float = 30.0, backoff_initial_s: float = 0.1,
                  backoff_max_s: float = 2.0, max_queued_sets: int = 64,
-                 start_method: str = 'spawn') -> None:
+                 start_method: str = 'spawn', realtime_priority: int = 0) -> None:
         if not cameras:
             raise ValueError('cameras must list at least one CameraSpec')
         channels = [spec.channel_id for spec in cameras]
@@ -91,6 +92,7 @@ class CaptureEngine:
         self.hang_timeout_s = hang_timeout_s if hang_timeout_s is not None \
             else max(2.0, 10 * self.schedule.period_ns / 1e9)
         self._specs = list(cameras)
+        self.realtime_priority = realtime_priority
         self._ring_slots = ring_slots
         self._startup_timeout_s = startup_timeout_s
         self._backoff = (backoff_initial_s, backoff_max_s)
@@ -206,7 +208,7 @@ class CaptureEngine:
             worker.party, len(self._workers), worker.spec, worker.ring.spec,
             self._rendezvous.name, self.schedule.fps, self.clock, self.image_format,
             self._phase, worker.heartbeat, worker.reopens, self._stop_flag, writer,
-            *self._backoff)
+            *self._backoff, self.realtime_priority)
         process = self._context.Process(target=run_worker, args=(job,), daemon=True,
                                         name=f'capture-{worker.spec.channel_id}')
         process.start()
@@ -263,6 +265,8 @@ class CaptureEngine:
                 if note.kind == 'ready':
                     worker.ready = True
                     self._ready.notify_all()
+                elif note.kind == 'priority':
+                    self._stats.cameras[channel].priority = note.detail
                 else:
                     self._stats.cameras[channel].errors += 1
                     self._stats.cameras[channel].last_error = note.detail

@@ -57,7 +57,7 @@ class FrameNote:
 
 @dataclass(frozen=True)
 class WorkerEvent:
-    """Worker to parent: 'ready' once its camera opened, 'error' with the camera's message."""
+    """Worker to parent: 'ready', 'error' (camera message) or 'priority' (scheduling got)."""
 
     kind: str
     detail: str = ''
@@ -116,6 +116,7 @@ class CameraStats:
     respawns: int = 0       # worker processes killed (hung) or found dead and restarted
     errors: int = 0
     last_error: str = ''
+    priority: str = ''      # scheduling the worker got, e.g. 'SCHED_FIFO 10'
 
     @property
     def reconnects(self) -> int:

@@ -6,13 +6,12 @@ absolute targets, so lateness in one tick never carries into the next.
 """
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 
 from compound_eyes.clock.synced import SyncedClock
+from compound_eyes.clock.waiting import wait_for
 
 SPIN_NS = 1_500_000     # busy-wait this long before a target: coarse sleeps overshoot by ~0.1 ms
-MAX_NAP_NS = 50_000_000  # re-read the clock at least this often: the NTP offset may move it
 
 
 @dataclass(frozen=True)
@@ -50,10 +49,4 @@ def sleep_until(clock: SyncedClock, target_ns: int, spin_ns: int = SPIN_NS) -> i
     Coarse sleeps stop spin_ns early and a busy loop covers the rest, which keeps the wake
     within tens of microseconds when a core is free.
     """
-    now = clock.now_ns()
-    while target_ns - now > spin_ns:
-        time.sleep(min(target_ns - now - spin_ns, MAX_NAP_NS) / 1e9)
-        now = clock.now_ns()
-    while now < target_ns:
-        now = clock.now_ns()
-    return now
+    return wait_for(clock.now_ns, target_ns, spin_ns)

@@ -18,6 +18,7 @@ from multiprocessing.sharedctypes import Synchronized
 
 from compound_eyes.camera.source import CameraError, CameraSource, CapturedFrame
 from compound_eyes.capture.phase import PhaseDelayCell
+from compound_eyes.capture.priority import CapturePriority
 from compound_eyes.capture.records import CameraSpec, FrameNote, WorkerEvent
 from compound_eyes.capture.rendezvous import TickRendezvous
 from compound_eyes.capture.schedule import TickSchedule, sleep_until
@@ -47,6 +48,7 @@ class WorkerJob:
     conn: Connection
     backoff_initial_s: float
     backoff_max_s: float
+    realtime_priority: int = 0
 
 
 class _Camera:
@@ -109,15 +111,17 @@ class _Camera:
 def run_worker(job: WorkerJob) -> None:
     """Capture until stopped; the multiprocessing target of every camera process."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    priority = CapturePriority(job.realtime_priority)
     parent = os.getppid()
     ring = FrameRing.attach(job.ring)
     rendezvous = TickRendezvous.attach(job.rendezvous_name, job.parties)
     camera = _Camera(job)
     try:
         _beat(job)
+        job.conn.send(WorkerEvent('priority', priority.description))
         if camera.open_if_due():
             job.conn.send(WorkerEvent('ready'))
-        _loop(job, camera, ring, rendezvous, parent)
+        _loop(job, camera, ring, rendezvous, parent, priority)
     finally:
         camera.close()
         ring.close()
@@ -126,7 +130,7 @@ def run_worker(job: WorkerJob) -> None:
 
 
 def _loop(job: WorkerJob, camera: _Camera, ring: FrameRing, rendezvous: TickRendezvous,
-          parent: int) -> None:
+          parent: int, priority: CapturePriority) -> None:
     """Serve ticks until the stop flag is set or the parent is gone."""
     schedule, clock = TickSchedule(job.fps), job.clock
     tick = schedule.next_tick(clock.now_ns())
@@ -143,9 +147,13 @@ def _loop(job: WorkerJob, camera: _Camera, ring: FrameRing, rendezvous: TickRend
             job.conn.send(WorkerEvent('ready'))
             continue  # opening took time: take the next reachable tick
         delay = job.phase.delay_for(tick)
-        sleep_until(clock, scheduled + delay)
         try:
-            frame = camera.grab(clock)
+            priority.enter()
+            sleep_until(clock, scheduled + delay)
+            try:
+                frame = camera.grab(clock)
+            finally:
+                priority.leave()
             encoded = encode(frame.image, job.image_format)
             ref = ring.write(encoded.data)
         except (CameraError, ValueError) as error:
