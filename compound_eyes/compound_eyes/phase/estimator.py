@@ -88,6 +88,7 @@ class _Track:
     phase_ns: float | None = None
     spread_ns: float = 0.0
     controllable: bool = True
+    held_since_ns: int = 0
     locked: bool = False
     lost: bool = False
     in_lock_run: int = 0
@@ -134,6 +135,7 @@ class PhaseEstimator:
             estimate in both latency and phase, mutually consistent, restart the window.
         min_samples: sets a client needs before it gets commands or shapes the target.
         probe_span_ns: delay variation needed before judging whether the delay moves the phase.
+        reprobe_s: a client judged not controllable is probed again after this long.
         max_stamp_periods: stamps farther than this many periods from T_k are rejected.
         max_clients: client table size; protects memory against invented client ids.
     """
@@ -144,7 +146,7 @@ class PhaseEstimator:
                  lost_timeout_s: float = 1.0, forget_timeout_s: float = 30.0,
                  gain: float = 1.0, headroom_ns: int | None = None,
                  jump_threshold_ns: int = 3_000_000, jump_samples: int = 6,
-                 min_samples: int = 5, probe_span_ns: int = 2_000_000,
+                 min_samples: int = 5, probe_span_ns: int = 2_000_000, reprobe_s: float = 10.0,
                  max_stamp_periods: int = 3, max_clients: int = 256) -> None:
         self.period_ns = int(period_ns)
         if self.period_ns <= 0:
@@ -173,6 +175,7 @@ class PhaseEstimator:
         self.jump_samples = int(jump_samples)
         self.min_samples = int(min_samples)
         self.probe_span_ns = int(probe_span_ns)
+        self.reprobe_ns = int(reprobe_s * _NS_PER_S)
         self.max_stamp_ns = int(max_stamp_periods) * self.period_ns
         self.max_clients = int(max_clients)
         self.target_phase_ns: float | None = None   # C, wrapped into (-P/2, P/2]
@@ -293,10 +296,12 @@ class PhaseEstimator:
         delays = rows[:, _DELAY]
         if len(rows) >= self.min_samples and np.ptp(delays) >= self.probe_span_ns:
             phases = wrap(rows[:, _PHASE] - track.phase_ns, self.period_ns)
-            centred = delays - delays.mean()
-            slope = float(np.dot(centred, phases - phases.mean()) / np.dot(centred, centred))
+            slope = robust_slope(delays, phases, self.probe_span_ns / 4)
+            if slope is None:
+                return
             if track.controllable and slope < 0.5:
                 track.commanded_ns = track.last_applied_ns   # hold where it stands
+                track.held_since_ns = track.last_seen_ns
             track.controllable = slope >= 0.5
 
     def _expire(self, now_ns: int) -> None:
@@ -356,6 +361,9 @@ class PhaseEstimator:
         for track in self._tracks.values():
             if not track.lost:
                 self._estimate(track)
+        for track in self._tracks.values():
+            if not track.controllable and now_ns - track.held_since_ns > self.reprobe_ns:
+                track.controllable = True   # probe again: a noisy judgement must not stick
         ready = {cid: t for cid, t in self._tracks.items() if self._ready(t)}
         participants = {cid: t.latency_ns for cid, t in ready.items() if t.controllable}
         if self._update_target(participants) is None and self.target_phase_ns is None:
@@ -400,3 +408,17 @@ class PhaseEstimator:
             sets_missed=track.sets_missed,
             frames_missing=track.frames_missing,
         ) for client_id, track in self._tracks.items()]
+
+
+def robust_slope(x: np.ndarray, y: np.ndarray, min_dx: float) -> float | None:
+    """Median of pairwise slopes over pairs at least min_dx apart (Theil-Sen), or None.
+
+    Scheduling hiccups on a busy host put single sets milliseconds off; a least-squares
+    slope bends towards them, the median of pairwise slopes does not.
+    """
+    i, j = np.triu_indices(len(x), k=1)
+    dx = x[j] - x[i]
+    usable = np.abs(dx) >= min_dx
+    if not usable.any():
+        return None
+    return float(np.median((y[j] - y[i])[usable] / dx[usable]))

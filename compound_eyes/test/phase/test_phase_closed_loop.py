@@ -84,10 +84,24 @@ def test_free_running_client_is_held_not_walked_to_the_clamp():
                SimClient('f', 1_000_000, jitter_ns=JITTER, free_running=True,
                          frame_phase_ns=20_000_000, initial_delay_ns=5_000_000)]
     result = simulate(SimConfig(clients, duration_s=20.0, seed=3,
-                                estimator={'min_delay_ns': 0, 'max_delay_ns': 30_000_000}))
+                                estimator={'min_delay_ns': 0, 'max_delay_ns': 30_000_000,
+                                           'reprobe_s': 60.0}))
     assert result.controllable == {'t': True, 'f': False}
     delays = result.delays_ns[:, col(result, 'f')]
     assert np.ptp(delays) < 8_000_000
     assert 0 < delays.min() and delays.max() < 30_000_000
     assert np.ptp(delays[len(delays) // 2:]) == 0
+    assert first_locked(result, 't', 0.0) < 2.0
+
+
+def test_free_running_client_reprobed_periodically_stays_bounded():
+    clients = [SimClient('t', 4_000_000, jitter_ns=JITTER),
+               SimClient('f', 1_000_000, jitter_ns=JITTER, free_running=True,
+                         frame_phase_ns=20_000_000, initial_delay_ns=5_000_000)]
+    result = simulate(SimConfig(clients, duration_s=30.0, seed=3,
+                                estimator={'min_delay_ns': 0, 'max_delay_ns': 30_000_000,
+                                           'reprobe_s': 4.0}))
+    delays = result.delays_ns[:, col(result, 'f')]
+    assert 0 < delays.min() and delays.max() < 30_000_000
+    assert np.ptp(delays) < 12_000_000
     assert first_locked(result, 't', 0.0) < 2.0
