@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import functools
 
-from compound_eyes.camera.factory import create_source
-from compound_eyes.capture.engine import CameraSpec
+from compound_eyes.camera.factory import SYNTHETIC_PREFIX, create_source
+from compound_eyes.capture.records import CameraSpec
 from compound_eyes.codec.image_codec import ImageFormat
 from compound_eyes.config.client import ClientConfig
 from compound_eyes.config.errors import ConfigError
@@ -19,14 +19,17 @@ def camera_specs(config: ClientConfig) -> list[CameraSpec]:
     """Return one picklable spec per channel; each source is checked now, opened in its worker."""
     specs = []
     for index, camera in enumerate(config.cameras):
-        options = {'width': config.width, 'height': config.height, 'fps': config.fps,
-                   'encoding': 'mono8' if config.image_format == 'mono8' else 'bgr8',
-                   'label': f'{config.client_id}/{camera.channel_id}', 'seed': index,
-                   **camera.options}
+        options: dict[str, object] = {
+            'width': config.width, 'height': config.height, 'fps': config.fps,
+            'encoding': 'mono8' if config.image_format == 'mono8' else 'bgr8'}
+        if camera.camera_id.startswith(SYNTHETIC_PREFIX):
+            options.update(label=f'{config.client_id}/{camera.channel_id}', seed=index)
+        options.update(camera.options)
         try:
             create_source(camera.camera_id, options)
         except ValueError as error:
             raise ConfigError(f'camera_config.{camera.channel_id}', str(error)) from None
         specs.append(CameraSpec(camera.channel_id, camera.camera_id,
-                                functools.partial(create_source, camera.camera_id, options)))
+                                functools.partial(create_source, camera.camera_id, options),
+                                max_width=config.width, max_height=config.height))
     return specs

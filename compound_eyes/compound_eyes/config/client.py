@@ -64,6 +64,7 @@ class ClientConfig:
     set_deadline_ms: float = 0.0
     initial_delay_ms: float = 0.0
     max_delay_slew_us_per_tick: float = 500.0
+    realtime_priority: int = 10
     qos: QosConfig = field(default_factory=QosConfig)
     simulation: SimulationConfig = field(default_factory=SimulationConfig)
 
@@ -95,6 +96,7 @@ class ClientConfig:
                                         maximum=1000.0 / fps),
             max_delay_slew_us_per_tick=top.number('max_delay_slew_us_per_tick', 500.0,
                                                   positive=True),
+            realtime_priority=top.integer('realtime_priority', 10, minimum=0, maximum=99),
             qos=_qos(top.section('qos')),
             simulation=_simulation(top.section('simulation')),
         )
@@ -137,9 +139,9 @@ def _qos(section: Section) -> QosConfig:
 
 def _simulation(section: Section) -> SimulationConfig:
     simulation = SimulationConfig(
-        clock_offset_ms=section.number('clock_offset_ms', 0.0, minimum=-1e6, maximum=1e6),
+        clock_offset_ms=section.number('clock_offset_ms', 0.0, minimum=-1000.0, maximum=1000.0),
         clock_drift_ppm=section.number('clock_drift_ppm', 0.0, minimum=-1e4, maximum=1e4),
-        clock_step_ms=section.number('clock_step_ms', 0.0, minimum=-1e6, maximum=1e6),
+        clock_step_ms=section.number('clock_step_ms', 0.0, minimum=-1000.0, maximum=1000.0),
         clock_step_at_s=section.number('clock_step_at_s', 0.0, minimum=0.0),
     )
     section.finish()

@@ -88,8 +88,13 @@ class Section:
         return value
 
     def text_list(self, key: str, default: Any = _MISSING) -> list[str]:
-        """Read a list of strings."""
+        """Read a list of strings; a comma-separated string is accepted too.
+
+        ROS parameter files cannot hold an empty list (it has no type), so "" stands for [].
+        """
         value = self._get(key, default)
+        if isinstance(value, str):
+            value = [part.strip() for part in value.split(',') if part.strip()]
         if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
             raise self.error(key, f'must be a list of strings, got {value!r}')
         return list(value)
