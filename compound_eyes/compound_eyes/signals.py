@@ -1,4 +1,4 @@
-"""SIGTERM as an exception, so `with Testbed(...)` cleans up when a harness is terminated."""
+"""SIGTERM as an exception, so `with` blocks and finally clauses clean up on termination."""
 from __future__ import annotations
 
 import signal

@@ -26,8 +26,8 @@ from compound_eyes.bench.cpu import CpuSampler
 from compound_eyes.bench.fastdds_profile import profile_env, write_profile
 from compound_eyes.bench.image_fill import time_fill_methods
 from compound_eyes.bench.netns import Host, NamespacesUnavailable, Testbed
-from compound_eyes.bench.signals import sigterm_raises
 from compound_eyes.bench.stats import BenchResult, Target
+from compound_eyes.signals import sigterm_raises
 
 TARGET_RATIO = 1.0
 _PEERS = {'ros': 'compound_eyes.bench.peers.ros_image',

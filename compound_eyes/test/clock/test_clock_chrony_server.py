@@ -8,6 +8,7 @@ import sys
 import time
 
 import pytest
+
 from compound_eyes.clock.ntp import NtpError, query_best
 from compound_eyes.testing.chrony import ChronyError, ChronyServer, free_udp_port
 

@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 from clock_ntp_responder import ntp_responder
+
 from compound_eyes.clock.monitor import FREE_MESSAGE, ClockMonitor, slew_toward
 from compound_eyes.clock.synced import ClockErrorModel, SyncedClock
 from compound_eyes.testing.chrony import ChronyServer

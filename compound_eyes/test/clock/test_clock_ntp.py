@@ -5,6 +5,7 @@ from collections.abc import Iterator
 
 import pytest
 from clock_ntp_responder import ntp_responder, silent_port
+
 from compound_eyes.clock.ntp import NtpError, SanityLimits, parse_server, query_best
 from compound_eyes.clock.synced import ClockErrorModel
 from compound_eyes.testing.chrony import ChronyServer

@@ -1,0 +1,1 @@
+"""Ground-truth analysis of synced captures (decoded timecodes vs published stamps)."""

@@ -1,0 +1,5 @@
+"""``compound-eyes report``: see compound_eyes.report.cli."""
+from compound_eyes.report.cli import add_report_arguments as add_arguments
+from compound_eyes.report.cli import run_from_args as run
+
+__all__ = ['add_arguments', 'run']

@@ -1,0 +1,1 @@
+"""The demo: a server and two synthetic clients on one machine, recorded and reported."""

@@ -1,0 +1,1 @@
+"""ROS 2 node adapters: thin rclpy shells around the core modules."""

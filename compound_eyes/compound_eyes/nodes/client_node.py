@@ -1,0 +1,132 @@
+"""The client node: runs the capture engine and publishes each tick as a SyncedFrameSet.
+
+All timing work happens in the capture processes; this node only assembles messages,
+applies validated PhaseDelay commands and reports its clock.
+"""
+from __future__ import annotations
+
+import threading
+import time
+
+from compound_eyes_msgs.msg import ClockStatus, PhaseDelay, SyncedFrameSet
+from rclpy.node import Node
+
+from compound_eyes.capture.engine import CaptureEngine
+from compound_eyes.clock.monitor import ClockMonitor
+from compound_eyes.clock.synced import ClockErrorModel, SharedOffset, SyncedClock
+from compound_eyes.config.capture_setup import camera_specs, image_format
+from compound_eyes.config.client import ClientConfig
+from compound_eyes.interfaces.stamps import ns_from_time
+from compound_eyes.nodes import topics
+from compound_eyes.nodes.clock_status_msg import build_clock_status
+from compound_eyes.nodes.frame_set_msg import build_frame_set
+from compound_eyes.nodes.lifecycle import run_until_signal
+from compound_eyes.nodes.parameters import node_parameters
+from compound_eyes.nodes.qos import COMMAND_QOS, STATUS_QOS, TIMING_QOS, image_qos
+from compound_eyes.phase.command_filter import DelayCommandFilter, OfferVerdict
+
+NODE_NAME = 'compound_eyes_client'
+
+
+def clock_error_model(config: ClientConfig, epoch_ns: int) -> ClockErrorModel:
+    """Translate the simulation section into the clock error of this simulated host."""
+    sim = config.simulation
+    return ClockErrorModel(
+        offset_ns=round(sim.clock_offset_ms * 1e6),
+        drift_ppm=sim.clock_drift_ppm,
+        step_ns=round(sim.clock_step_ms * 1e6),
+        step_at_ns=epoch_ns + round(sim.clock_step_at_s * 1e9) if sim.clock_step_ms else None,
+        epoch_ns=epoch_ns,
+    )
+
+
+class ClientNode(Node):
+    """Publishes synced frame sets and applies the server's phase delay."""
+
+    def __init__(self) -> None:
+        super().__init__(NODE_NAME, allow_undeclared_parameters=True,
+                         automatically_declare_parameters_from_overrides=True)
+        params = node_parameters(self)
+        self.config = ClientConfig.from_parameters(params, f'parameters of {self.get_name()}')
+        config = self.config
+        self.clock = SyncedClock(SharedOffset(), clock_error_model(config, time.time_ns()))
+        self.monitor = ClockMonitor(self.clock, list(config.ntp_servers),
+                                    poll_interval_s=config.ntp_poll_interval_s)
+        self.delay_filter = DelayCommandFilter(
+            config.client_id, config.period_ns,
+            max_slew_ns_per_tick=round(config.max_delay_slew_us_per_tick * 1e3),
+            initial_delay_ns=round(config.initial_delay_ms * 1e6))
+        deadline_ns = round(config.set_deadline_ms * 1e6) or config.period_ns
+        self.engine = CaptureEngine(camera_specs(config), config.fps, self.clock,
+                                    image_format(config), set_deadline_ns=deadline_ns,
+                                    realtime_priority=config.realtime_priority)
+        self.full_pub = self.create_publisher(
+            SyncedFrameSet, topics.SYNCED_FRAMES,
+            image_qos(config.qos.reliability, config.qos.depth))
+        self.timing_pub = self.create_publisher(
+            SyncedFrameSet, topics.SYNCED_FRAMES_TIMING, TIMING_QOS)
+        self.clock_pub = self.create_publisher(ClockStatus, topics.CLOCK_STATUS, STATUS_QOS)
+        self.create_subscription(PhaseDelay, topics.PHASE_DELAY, self._on_phase_delay,
+                                 COMMAND_QOS)
+        self.create_timer(1.0, self._publish_clock_status)
+        self._stop = threading.Event()
+        self._publisher_thread = threading.Thread(target=self._publish_sets, daemon=True)
+        self.sets_published = 0
+        self._delay_in_engine: int | None = None
+
+    def start(self) -> None:
+        """Start NTP polling, the capture processes and the publishing thread."""
+        self.monitor.start()
+        self._apply_delay()
+        self.engine.start()
+        self._publisher_thread.start()
+        cameras = ', '.join(f'{c.channel_id}={c.camera_id}' for c in self.config.cameras)
+        self.get_logger().info(
+            f'client {self.config.client_id}: {len(self.config.cameras)} cameras ({cameras}) '
+            f'at {self.config.fps:g} Hz, {self.config.image_format}')
+
+    def shutdown(self) -> None:
+        """Stop publishing, the capture processes and NTP polling; unlink shared memory."""
+        self._stop.set()
+        if self._publisher_thread.is_alive():
+            self._publisher_thread.join(timeout=2.0)
+        self.engine.stop()
+        self.monitor.stop()
+
+    def _on_phase_delay(self, msg: PhaseDelay) -> None:
+        verdict = self.delay_filter.offer(
+            msg.client_id, msg.tick_period_ns, msg.delay_ns, msg.sequence,
+            ns_from_time(msg.expires), self.clock.now_ns())
+        if verdict not in (OfferVerdict.ACCEPTED, OfferVerdict.OTHER_CLIENT):
+            self.get_logger().warning(f'ignored PhaseDelay seq {msg.sequence}: {verdict.value}',
+                                      throttle_duration_sec=5.0)
+
+    def _publish_sets(self) -> None:
+        config = self.config
+        while not self._stop.is_set():
+            frame_set = self.engine.next_set(timeout=0.2)
+            if frame_set is None:
+                continue
+            self._apply_delay()
+            common = dict(client_id=config.client_id, period_ns=config.period_ns,
+                          clock_offset_ns=self.clock.offset.get())
+            self.timing_pub.publish(build_frame_set(frame_set, with_images=False, **common))
+            if config.publish_images:
+                self.full_pub.publish(build_frame_set(frame_set, with_images=True, **common))
+            self.sets_published += 1
+
+    def _apply_delay(self) -> None:
+        """Advance the slewed delay by one tick and hand it to the capture processes."""
+        delay = self.delay_filter.next_delay()
+        if delay != self._delay_in_engine:
+            self.engine.set_phase_delay(delay, self.delay_filter.sequence)
+            self._delay_in_engine = delay
+
+    def _publish_clock_status(self) -> None:
+        self.clock_pub.publish(build_clock_status(self.monitor.status(), self.config.client_id,
+                                                  self.clock.now_ns()))
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the client node until SIGINT/SIGTERM; configuration errors exit 2."""
+    return run_until_signal('client', argv, ClientNode, ClientNode.start, ClientNode.shutdown)

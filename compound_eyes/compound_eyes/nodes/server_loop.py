@@ -1,0 +1,82 @@
+"""The server's loop state between messages and the estimator (no rclpy: testable alone).
+
+The tick period is learned from the first accepted set; sets with another period are
+rejected. Command sequence numbers start from the synced time in microseconds, so they keep
+increasing across server restarts and clients never take a restarted server for a replay.
+"""
+from __future__ import annotations
+
+from compound_eyes_msgs.msg import PhaseDelay, SyncedFrameSet
+
+from compound_eyes.config.server import ServerConfig
+from compound_eyes.interfaces.stamps import ns_from_time, time_from_ns
+from compound_eyes.phase.estimator import ClientState, PhaseEstimator, SetVerdict
+
+_MAX_PERIOD_NS = 10_000_000_000
+
+
+class ServerLoop:
+    """Feeds timing sets to a PhaseEstimator and turns its output into PhaseDelay messages."""
+
+    def __init__(self, config: ServerConfig) -> None:
+        self.config = config
+        self.estimator: PhaseEstimator | None = None
+        self.rejected: dict[str, int] = {}
+        self._sequence = 0
+
+    @property
+    def period_ns(self) -> int:
+        """Tick period in use (0 before the first set)."""
+        return self.estimator.period_ns if self.estimator else 0
+
+    def observe(self, msg: SyncedFrameSet, now_ns: int) -> str:
+        """Take one timing set; return '' when used, else why it was rejected."""
+        problem = self._check_period(msg.tick_period_ns)
+        if not problem:
+            verdict = self.estimator.observe(
+                msg.client_id, msg.tick, ns_from_time(msg.header.stamp), msg.phase_delay_ns,
+                [ns_from_time(frame.capture_stamp) for frame in msg.frames], now_ns,
+                missing_count=len(msg.missing_channel_ids))
+            problem = '' if verdict is SetVerdict.ACCEPTED else verdict.value
+        if problem:
+            self.rejected[problem] = self.rejected.get(problem, 0) + 1
+        return problem
+
+    def commands(self, now_ns: int) -> list[PhaseDelay]:
+        """Return this round's PhaseDelay messages, one per client with an estimate."""
+        if self.estimator is None:
+            return []
+        messages = []
+        expires = time_from_ns(now_ns + round(self.config.command_ttl_s * 1e9))
+        for command in self.estimator.commands(now_ns):
+            if command.delay_ns is None:
+                continue
+            self._sequence = max(self._sequence + 1, now_ns // 1000)
+            msg = PhaseDelay()
+            msg.header.stamp = time_from_ns(now_ns)
+            msg.client_id = command.client_id
+            msg.tick_period_ns = self.estimator.period_ns
+            msg.delay_ns = int(command.delay_ns)
+            msg.residual_ns = int(command.residual_ns)
+            msg.sample_count = int(command.sample_count)
+            msg.sequence = self._sequence
+            msg.expires = expires
+            messages.append(msg)
+        return messages
+
+    def status(self, now_ns: int) -> list[ClientState]:
+        """Return the estimator's view of every known client."""
+        return self.estimator.status(now_ns) if self.estimator else []
+
+    def _check_period(self, period_ns: int) -> str:
+        if not 0 < period_ns <= _MAX_PERIOD_NS:
+            return f'tick_period_ns {period_ns} out of range'
+        if self.estimator is None:
+            config = self.config
+            self.estimator = PhaseEstimator(
+                period_ns, window=config.window, reference=config.reference,
+                lock_threshold_ns=round(config.lock_threshold_us * 1e3),
+                lost_timeout_s=config.lost_timeout_s, forget_timeout_s=config.forget_timeout_s)
+        elif period_ns != self.estimator.period_ns:
+            return f'tick_period_ns {period_ns} differs from the rig\'s {self.estimator.period_ns}'
+        return ''

@@ -1,0 +1,63 @@
+"""Build SyncStatus and /diagnostics messages from the server's snapshot."""
+from __future__ import annotations
+
+from builtin_interfaces.msg import Time
+from compound_eyes_msgs.msg import ClientSyncStatus, SyncStatus
+from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
+
+from compound_eyes.interfaces.stamps import time_from_ns
+from compound_eyes.nodes.server_loop import ServerLoop
+from compound_eyes.phase.estimator import ClientState, LockState
+
+_LEVEL = {LockState.LOCKED: DiagnosticStatus.OK, LockState.ACQUIRING: DiagnosticStatus.WARN,
+          LockState.LOST: DiagnosticStatus.ERROR}
+
+
+def build_sync_status(clients: list[ClientState], loop: ServerLoop, stamp: Time) -> SyncStatus:
+    """Return the SyncStatus of every known client."""
+    msg = SyncStatus()
+    msg.header.stamp = stamp
+    msg.reference = loop.config.reference
+    msg.tick_period_ns = loop.period_ns
+    for state in clients:
+        entry = ClientSyncStatus()
+        entry.client_id = state.client_id
+        entry.lock_state = int(state.lock_state)
+        entry.residual_ns = state.residual_ns
+        entry.intra_client_spread_ns = state.intra_client_spread_ns
+        entry.delay_ns = int(state.delay_ns)
+        entry.last_seen = time_from_ns(state.last_seen_ns)
+        entry.sets_received = state.sets_received
+        entry.sets_missed = state.sets_missed
+        entry.frames_missing = state.frames_missing
+        msg.clients.append(entry)
+    return msg
+
+
+def build_diagnostics(clients: list[ClientState], clock, stamp: Time) -> DiagnosticArray:
+    """Return /diagnostics: one status for the server's clock and one per client."""
+    array = DiagnosticArray()
+    array.header.stamp = stamp
+    array.status.append(_status(
+        'compound_eyes: server clock',
+        DiagnosticStatus.WARN if clock.degraded else DiagnosticStatus.OK,
+        clock.message or 'ok',
+        {'server': clock.server or '', 'offset_ns': clock.applied_offset_ns,
+         'delay_ns': clock.delay_ns, 'stratum': clock.stratum, 'age_s': f'{clock.age_s:.1f}'}))
+    for state in clients:
+        array.status.append(_status(
+            f'compound_eyes: client {state.client_id}', _LEVEL[state.lock_state],
+            state.lock_state.name.lower() + ('' if state.controllable
+                                             else ' (free-running: phase not controllable)'),
+            {'residual_ns': state.residual_ns, 'delay_ns': state.delay_ns,
+             'intra_client_spread_ns': state.intra_client_spread_ns,
+             'sets_received': state.sets_received, 'sets_missed': state.sets_missed,
+             'frames_missing': state.frames_missing}))
+    return array
+
+
+def _status(name: str, level: bytes, message: str, values: dict) -> DiagnosticStatus:
+    status = DiagnosticStatus(name=name, level=level, message=message,
+                              hardware_id='compound_eyes')
+    status.values = [KeyValue(key=key, value=str(value)) for key, value in values.items()]
+    return status
