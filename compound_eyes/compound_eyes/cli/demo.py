@@ -29,4 +29,7 @@ def run(args: argparse.Namespace) -> int:
     settings = DemoSettings(fps=args.fps, width=args.width, height=args.height,
                             image_format=args.image_format)
     out = args.out or default_out_dir(Path.cwd())
+    if out.exists():
+        print(f'compound-eyes demo: output folder {out} exists; choose another --out')
+        return 2
     return run_demo(DemoOptions(out, args.duration, not args.no_record, settings))

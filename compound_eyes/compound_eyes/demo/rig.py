@@ -78,8 +78,8 @@ def _start_rig(processes: ProcessSet, out: Path, env: dict[str, str],
     processes.start('server', cli_command('server', '--params-file', str(server_file)),
                     logs / 'server.log', env)
     if options.record:
-        processes.start('recorder', cli_command('record', '--output', str(out / 'bag')),
-                        logs / 'recorder.log', env)
+        record = cli_command('record', '--output', str(out / 'bag'), '--status', '--diagnostics')
+        processes.start('recorder', record, logs / 'recorder.log', env)
     for client in DEMO_CLIENTS:
         document = client_parameters(client, options.settings, ntp)
         path = write_parameters(params / f'{client.client_id}.yaml', document)

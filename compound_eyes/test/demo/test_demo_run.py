@@ -1,0 +1,73 @@
+"""The demo end to end: runs, stops cleanly on Ctrl-C, leaves a bag both readers open."""
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from mcap_ros2.reader import read_ros2_messages
+from rosbags.highlevel import AnyReader
+
+from compound_eyes.record.types import typestore
+
+
+def _orphaned_segments() -> list[str]:
+    """Capture segments (ce_<owner pid>_...) whose owner process is gone."""
+    orphans = []
+    for name in os.listdir('/dev/shm'):
+        if name.startswith('ce_') and name.split('_')[1].isdigit():
+            if not Path(f'/proc/{name.split("_")[1]}').exists():
+                orphans.append(name)
+    return orphans
+
+
+@pytest.mark.slow
+def test_demo_runs_until_ctrl_c_and_leaves_a_readable_bag_and_report(ros_env, tmp_path):
+    out = tmp_path / 'run'
+    demo = subprocess.Popen(
+        [sys.executable, '-m', 'compound_eyes.cli.main', 'demo', '--out', str(out),
+         '--width', '320', '--height', '240'],
+        env=ros_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        start_new_session=True)
+    lines = []
+    try:
+        for line in demo.stdout:
+            lines.append(line)
+            if 'all clients locked' in line or len(lines) > 60:
+                break
+        os.killpg(demo.pid, signal.SIGINT)
+        rest, _ = demo.communicate(timeout=120)
+        lines.append(rest)
+    finally:
+        if demo.poll() is None:
+            os.killpg(demo.pid, signal.SIGKILL)
+            demo.wait()
+    output = ''.join(lines)
+    assert demo.returncode == 0, output
+    assert 'all clients locked' in output, output
+    assert (out / 'report' / 'index.html').is_file(), output
+    assert (out / 'report' / 'contact_sheet.png').is_file()
+
+    bag = out / 'bag'
+    with AnyReader([bag], default_typestore=typestore()) as reader:
+        frame_sets = [c for c in reader.connections if c.topic.endswith('/synced_frames')]
+        assert {c.topic for c in frame_sets} == {'/client_a/synced_frames',
+                                                 '/client_b/synced_frames'}
+        counted = sum(1 for _ in reader.messages(connections=frame_sets))
+    mcap_count = sum(
+        1 for path in sorted(bag.glob('*.mcap'))
+        for message in read_ros2_messages(str(path))
+        if message.channel.topic.endswith('/synced_frames'))
+    assert counted == mcap_count > 0
+    leftovers = subprocess.run(['pgrep', '-s', str(demo.pid)], capture_output=True, text=True)
+    assert leftovers.stdout.strip() == ''
+    assert _orphaned_segments() == []
+
+
+def test_demo_refuses_an_existing_output_folder(tmp_path: Path, ros_env):
+    done = subprocess.run([sys.executable, '-m', 'compound_eyes.cli.main', 'demo', '--out',
+                           str(tmp_path)], env=ros_env, capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode != 0
+    assert str(tmp_path) in done.stdout + done.stderr
