@@ -79,13 +79,18 @@ def test_others_hold_their_delay_when_a_client_joins_leaves_or_steps(run):
             assert np.ptp(delays) < 3 * FLOOR, (client, event_s)
 
 
-def test_free_running_client_is_held_not_walked_to_the_clamp():
+def _triggered_and_free_running(duration_s: float, reprobe_s: float):
+    """Run a triggered client 't' beside a free-running one 'f'; return the result."""
     clients = [SimClient('t', 4_000_000, jitter_ns=JITTER),
                SimClient('f', 1_000_000, jitter_ns=JITTER, free_running=True,
                          frame_phase_ns=20_000_000, initial_delay_ns=5_000_000)]
-    result = simulate(SimConfig(clients, duration_s=20.0, seed=3,
-                                estimator={'min_delay_ns': 0, 'max_delay_ns': 30_000_000,
-                                           'reprobe_s': 60.0}))
+    return simulate(SimConfig(clients, duration_s=duration_s, seed=3,
+                              estimator={'min_delay_ns': 0, 'max_delay_ns': 30_000_000,
+                                         'reprobe_s': reprobe_s}))
+
+
+def test_free_running_client_is_held_not_walked_to_the_clamp():
+    result = _triggered_and_free_running(20.0, reprobe_s=60.0)
     assert result.controllable == {'t': True, 'f': False}
     delays = result.delays_ns[:, col(result, 'f')]
     assert np.ptp(delays) < 8_000_000
@@ -95,12 +100,7 @@ def test_free_running_client_is_held_not_walked_to_the_clamp():
 
 
 def test_free_running_client_reprobed_periodically_stays_bounded():
-    clients = [SimClient('t', 4_000_000, jitter_ns=JITTER),
-               SimClient('f', 1_000_000, jitter_ns=JITTER, free_running=True,
-                         frame_phase_ns=20_000_000, initial_delay_ns=5_000_000)]
-    result = simulate(SimConfig(clients, duration_s=30.0, seed=3,
-                                estimator={'min_delay_ns': 0, 'max_delay_ns': 30_000_000,
-                                           'reprobe_s': 4.0}))
+    result = _triggered_and_free_running(30.0, reprobe_s=4.0)
     delays = result.delays_ns[:, col(result, 'f')]
     assert 0 < delays.min() and delays.max() < 30_000_000
     assert np.ptp(delays) < 12_000_000
