@@ -106,6 +106,8 @@ class BagStats:
         """Return client -> [(tick, median own stamp - median of all stamps of the tick)]."""
         out: dict[str, list[tuple[int, int]]] = defaultdict(list)
         for tick, per_camera in sorted(self.stamps.items()):
+            if not per_camera:
+                continue   # a set whose cameras were all missing has no stamp to compare
             reference = statistics.median(per_camera.values())
             by_client: dict[str, list[int]] = defaultdict(list)
             for name, stamp in per_camera.items():
@@ -115,9 +117,12 @@ class BagStats:
         return dict(out)
 
     def complete_tick(self) -> int | None:
-        """Return the first tick where every camera delivered pixels, for the contact sheet."""
+        """Return the last tick where every camera delivered pixels, for the contact sheet.
+
+        The last, not the first: by then the loop has locked, which is what users look for.
+        """
         cameras = {name for names in self.pixel_cameras.values() for name in names}
-        for tick in sorted(self.pixel_cameras):
+        for tick in sorted(self.pixel_cameras, reverse=True):
             if self.pixel_cameras[tick] == cameras:
                 return tick
         return None
