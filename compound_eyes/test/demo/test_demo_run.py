@@ -1,4 +1,5 @@
 """The demo end to end: runs, stops cleanly on Ctrl-C, leaves a bag both readers open."""
+import json
 import os
 import signal
 import subprocess
@@ -54,12 +55,18 @@ def test_demo_runs_until_ctrl_c_and_leaves_a_readable_bag_and_report(ros_env, tm
         frame_sets = [c for c in reader.connections if c.topic.endswith('/synced_frames')]
         assert {c.topic for c in frame_sets} == {'/client_a/synced_frames',
                                                  '/client_b/synced_frames'}
-        counted = sum(1 for _ in reader.messages(connections=frame_sets))
+        per_client: dict[str, int] = {}
+        for connection, _, raw in reader.messages(connections=frame_sets):
+            client = reader.deserialize(raw, connection.msgtype).client_id
+            per_client[client] = per_client.get(client, 0) + 1
+        counted = sum(per_client.values())
     mcap_count = sum(
         1 for path in sorted(bag.glob('*.mcap'))
         for message in read_ros2_messages(str(path))
         if message.channel.topic.endswith('/synced_frames'))
     assert counted == mcap_count > 0
+    summary = json.loads((out / 'report' / 'summary.json').read_text())
+    assert {c: v['sets'] for c, v in summary['clients'].items()} == per_client
     leftovers = subprocess.run(['pgrep', '-s', str(demo.pid)], capture_output=True, text=True)
     assert leftovers.stdout.strip() == ''
     assert _orphaned_segments() == []
