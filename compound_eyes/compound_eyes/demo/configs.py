@@ -9,12 +9,14 @@ import yaml
 
 @dataclass(frozen=True)
 class DemoClient:
-    """One simulated host: its clock error and the latency of its triggered cameras."""
+    """One simulated host: its clock error and the latency of its synthetic cameras."""
 
     client_id: str
     clock_offset_ms: float
     latency_ms: float
     cameras: int = 2
+    camera_id: str = 'synthetic:triggered'   # or 'synthetic:freerun'
+    jitter_ns: int = 50_000
 
 
 DEMO_CLIENTS = (DemoClient('client_a', +7.0, 2.0), DemoClient('client_b', -11.0, 5.0))
@@ -37,8 +39,9 @@ def client_parameters(client: DemoClient, settings: DemoSettings,
     channels = [f'cam{i}' for i in range(client.cameras)]
     camera_config: dict = {'channels': channels}
     for channel in channels:
-        camera_config[channel] = {'camera_id': 'synthetic:triggered',
-                                  'latency_ns': round(client.latency_ms * 1e6), 'jitter_ns': 50_000}
+        camera_config[channel] = {'camera_id': client.camera_id,
+                                  'latency_ns': round(client.latency_ms * 1e6),
+                                  'jitter_ns': client.jitter_ns}
     return {'/**': {'ros__parameters': {
         'client_id': client.client_id,
         'fps': settings.fps,
