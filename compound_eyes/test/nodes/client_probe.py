@@ -1,0 +1,129 @@
+"""An in-test ROS peer of one client: records its sets, decodes timecodes, sends PhaseDelay.
+
+It runs in its own rclpy context spun by a thread, so a test can watch a client process
+while it acts; `with ClientProbe(ns) as probe:` always shuts the context down.
+"""
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import rclpy
+from builtin_interfaces.msg import Time
+from compound_eyes_msgs.msg import CameraFrame, PhaseDelay, SyncedFrameSet
+from rclpy.context import Context
+from rclpy.executors import SingleThreadedExecutor
+
+from compound_eyes.camera.timecode import decode
+from compound_eyes.interfaces.images import frame_image
+from compound_eyes.interfaces.stamps import ns_from_time, time_from_ns
+from compound_eyes.nodes import topics
+from compound_eyes.nodes.qos import COMMAND_QOS, TIMING_QOS, image_qos
+
+
+@dataclass(frozen=True)
+class SeenFrame:
+    """What a test checks of one received CameraFrame."""
+
+    channel_id: str
+    capture_ns: int
+    payload: int
+    pixel_bytes: int
+    reconnects: int
+    true_ns: int | None  # decoded timecode; None without pixels or when unreadable
+
+
+@dataclass(frozen=True)
+class SeenSet:
+    """What a test checks of one received SyncedFrameSet."""
+
+    tick: int
+    stamp_ns: int
+    phase_delay_ns: int
+    phase_delay_sequence: int
+    frames: tuple[SeenFrame, ...]
+    missing: tuple[str, ...]
+
+    def frame(self, channel_id: str) -> SeenFrame | None:
+        """Return the frame of a channel, None when it is not in the set."""
+        return next((f for f in self.frames if f.channel_id == channel_id), None)
+
+
+def _seen_frame(frame: CameraFrame) -> SeenFrame:
+    image = frame_image(frame)
+    return SeenFrame(frame.channel_id, ns_from_time(frame.capture_stamp), frame.payload,
+                     len(frame.image.data) + len(frame.compressed_image.data),
+                     frame.reconnects, None if image is None else decode(image))
+
+
+class ClientProbe:
+    """Subscribes to /<namespace>/synced_frames and its timing topic; publishes PhaseDelay."""
+
+    def __init__(self, namespace: str) -> None:
+        self.context = Context()
+        rclpy.init(context=self.context)
+        self.node = rclpy.create_node('client_probe', context=self.context)
+        self._lock = threading.Lock()
+        self._sets: dict[str, list[SeenSet]] = {'full': [], 'timing': []}
+        for kind, topic, qos in (('full', topics.SYNCED_FRAMES, image_qos('reliable', 5)),
+                                 ('timing', topics.SYNCED_FRAMES_TIMING, TIMING_QOS)):
+            self.node.create_subscription(SyncedFrameSet, f'/{namespace}/{topic}',
+                                          lambda msg, kind=kind: self._on_set(kind, msg), qos)
+        self.commands = self.node.create_publisher(PhaseDelay, topics.PHASE_DELAY, COMMAND_QOS)
+        self._executor = SingleThreadedExecutor(context=self.context)
+        self._executor.add_node(self.node)
+        self._running = True
+        self._thread = threading.Thread(target=self._spin, daemon=True)
+        self._thread.start()
+
+    def __enter__(self) -> ClientProbe:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Stop spinning and shut the context down."""
+        self._running = False
+        self._thread.join(timeout=5)
+        self._executor.shutdown()
+        self.node.destroy_node()
+        rclpy.try_shutdown(context=self.context)
+
+    def sets(self, kind: str = 'full') -> list[SeenSet]:
+        """Return a copy of the sets received so far on 'full' or 'timing'."""
+        with self._lock:
+            return list(self._sets[kind])
+
+    def wait_until(self, done: Callable[[], bool], timeout_s: float, what: str,
+                   details: Callable[[], str] = str) -> None:
+        """Poll done() until true; fail naming what was awaited (plus details(), e.g. a log)."""
+        deadline = time.monotonic() + timeout_s
+        while not done():
+            if time.monotonic() > deadline:
+                raise AssertionError(f'{what}: not within {timeout_s} s\n{details()}')
+            time.sleep(0.05)
+
+    def send_delay(self, client_id: str, period_ns: int, delay_ns: int, sequence: int,
+                   expires: Time) -> None:
+        """Publish one PhaseDelay command as the server would."""
+        self.commands.publish(PhaseDelay(client_id=client_id, tick_period_ns=period_ns,
+                                         delay_ns=delay_ns, sequence=sequence, expires=expires))
+
+    @staticmethod
+    def expires_in(seconds: float) -> Time:
+        """Return an expiry this far from now (negative: already expired)."""
+        return time_from_ns(time.time_ns() + round(seconds * 1e9))
+
+    def _spin(self) -> None:
+        while self._running and self.context.ok():
+            self._executor.spin_once(timeout_sec=0.05)
+
+    def _on_set(self, kind: str, msg: SyncedFrameSet) -> None:
+        seen = SeenSet(msg.tick, ns_from_time(msg.header.stamp), msg.phase_delay_ns,
+                       msg.phase_delay_sequence, tuple(_seen_frame(f) for f in msg.frames),
+                       tuple(msg.missing_channel_ids))
+        with self._lock:
+            self._sets[kind].append(seen)
