@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from multiprocessing import shared_memory
 
+from compound_eyes.capture.priority import CapturePriority
 from compound_eyes.capture.rendezvous import TickRendezvous
 from compound_eyes.capture.schedule import TickSchedule, sleep_until
 from compound_eyes.capture.shm_ring import attach_segment, new_segment_name, release_segment
@@ -59,11 +60,13 @@ class _Board:
 def measure_wake_spread(processes: int = 4, fps: float = 30.0, ticks: int = 60,
                         prefixes: Sequence[Sequence[str]] | None = None,
                         netns: Sequence[str] | None = None,
-                        start_timeout_s: float = 30.0) -> WakeSpread:
+                        start_timeout_s: float = 30.0,
+                        realtime_priority: int = 0) -> WakeSpread:
     """Wake `processes` processes at `ticks` common instants at `fps` and measure the spread.
 
     prefixes gives a command prefix per process; netns is shorthand for
     `ip netns exec NAME` per process. Both must list exactly `processes` entries.
+    realtime_priority > 0 holds SCHED_FIFO around each sleep, as capture workers do.
     """
     schedule = TickSchedule(fps)
     commands = _prefixes(processes, prefixes, netns)
@@ -80,7 +83,7 @@ def measure_wake_spread(processes: int = 4, fps: float = 30.0, ticks: int = 60,
                 *prefix, sys.executable, '-m', 'compound_eyes.capture.floor',
                 '--party', str(party), '--parties', str(processes), '--fps', str(fps),
                 '--ticks', str(ticks), '--rendezvous', rendezvous.name,
-                '--board', segment.name]))
+                '--board', segment.name, '--realtime-priority', str(realtime_priority)]))
         _await_ready(board, children, start_timeout_s)
         start = schedule.next_tick(SyncedClock().now_ns() + int(START_LEAD_S * 1e9))
         board.put(0, start)
@@ -138,9 +141,10 @@ def _spreads(board: _Board, ticks: int, period_ns: int) -> WakeSpread:
 
 
 def run_party(party: int, parties: int, fps: float, ticks: int, rendezvous_name: str,
-              board_name: str) -> None:
+              board_name: str, realtime_priority: int = 0) -> None:
     """One floor process: rendezvous and sleep exactly like a capture worker, record wakes."""
     schedule, clock = TickSchedule(fps), SyncedClock()
+    priority = CapturePriority(realtime_priority)
     rendezvous = TickRendezvous.attach(rendezvous_name, parties, tracked=False)
     board = _Board(attach_segment(board_name, tracked=False), parties)
     try:
@@ -153,7 +157,12 @@ def run_party(party: int, parties: int, fps: float, ticks: int, rendezvous_name:
             if clock.now_ns() >= scheduled:
                 continue  # behind: this tick is missed, as a capture worker would skip it
             rendezvous.wait(party, start + index, clock, scheduled - RENDEZVOUS_MARGIN_NS)
-            board.put(board.wake_index(index, party), sleep_until(clock, scheduled))
+            priority.enter()
+            try:
+                woke = sleep_until(clock, scheduled)
+            finally:
+                priority.leave()
+            board.put(board.wake_index(index, party), woke)
     finally:
         rendezvous.close()
         board.segment.close()
@@ -168,8 +177,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument('--ticks', type=int, required=True)
     parser.add_argument('--rendezvous', required=True)
     parser.add_argument('--board', required=True)
+    parser.add_argument('--realtime-priority', type=int, default=0)
     args = parser.parse_args(argv)
-    run_party(args.party, args.parties, args.fps, args.ticks, args.rendezvous, args.board)
+    run_party(args.party, args.parties, args.fps, args.ticks, args.rendezvous, args.board,
+              args.realtime_priority)
 
 
 if __name__ == '__main__':
