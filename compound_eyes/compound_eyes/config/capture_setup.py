@@ -15,8 +15,11 @@ def image_format(config: ClientConfig) -> ImageFormat:
     return ImageFormat(encoding=config.image_format, jpeg_quality=config.jpeg_quality)
 
 
-def camera_specs(config: ClientConfig) -> list[CameraSpec]:
-    """Return one picklable spec per channel; each source is checked now, opened in its worker."""
+def camera_specs(config: ClientConfig, source: str = '') -> list[CameraSpec]:
+    """Return one picklable spec per channel; each source is checked now, opened in its worker.
+
+    source names where the configuration came from (a file) in errors.
+    """
     specs = []
     for index, camera in enumerate(config.cameras):
         options: dict[str, object] = {
@@ -28,7 +31,8 @@ def camera_specs(config: ClientConfig) -> list[CameraSpec]:
         try:
             create_source(camera.camera_id, options)
         except ValueError as error:
-            raise ConfigError(f'camera_config.{camera.channel_id}', str(error)) from None
+            raise ConfigError(f'camera_config.{camera.channel_id}', str(error),
+                              source) from None
         specs.append(CameraSpec(camera.channel_id, camera.camera_id,
                                 functools.partial(create_source, camera.camera_id, options),
                                 max_width=config.width, max_height=config.height))

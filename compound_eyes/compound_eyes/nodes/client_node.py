@@ -47,7 +47,8 @@ class ClientNode(Node):
         super().__init__(NODE_NAME, allow_undeclared_parameters=True,
                          automatically_declare_parameters_from_overrides=True)
         params = node_parameters(self)
-        self.config = ClientConfig.from_parameters(params, f'parameters of {self.get_name()}')
+        source = f'parameters of {self.get_name()}'
+        self.config = ClientConfig.from_parameters(params, source)
         config = self.config
         self.clock = SyncedClock(SharedOffset(), clock_error_model(config, time.time_ns()))
         self.monitor = ClockMonitor(self.clock, list(config.ntp_servers),
@@ -57,7 +58,7 @@ class ClientNode(Node):
             max_slew_ns_per_tick=round(config.max_delay_slew_us_per_tick * 1e3),
             initial_delay_ns=round(config.initial_delay_ms * 1e6))
         deadline_ns = round(config.set_deadline_ms * 1e6) or config.period_ns
-        self.engine = CaptureEngine(camera_specs(config), config.fps, self.clock,
+        self.engine = CaptureEngine(camera_specs(config, source), config.fps, self.clock,
                                     image_format(config), set_deadline_ns=deadline_ns,
                                     realtime_priority=config.realtime_priority)
         self.full_pub = self.create_publisher(
