@@ -1,8 +1,9 @@
 """The server's loop state between messages and the estimator (no rclpy: testable alone).
 
-The tick period is learned from the first accepted set; sets with another period are
-rejected. Command sequence numbers start from the synced time in microseconds, so they keep
-increasing across server restarts and clients never take a restarted server for a replay.
+The tick period is learned from the first set the estimator accepts (garbage must not define
+the rig); sets with another period are rejected. Command sequence numbers start from the synced
+time in microseconds, so they keep increasing across server restarts and clients never take a
+restarted server for a replay.
 """
 from __future__ import annotations
 
@@ -12,7 +13,10 @@ from compound_eyes.config.server import ServerConfig
 from compound_eyes.interfaces.stamps import ns_from_time, time_from_ns
 from compound_eyes.phase.estimator import ClientState, PhaseEstimator, SetVerdict
 
+_MIN_PERIOD_NS = 1_000_000           # 1000 fps, the client's limit
 _MAX_PERIOD_NS = 10_000_000_000
+PERIOD_OUT_OF_RANGE = f'tick_period_ns outside [{_MIN_PERIOD_NS}, {_MAX_PERIOD_NS}]'
+PERIOD_DIFFERS = "tick_period_ns differs from the rig's"
 
 
 class ServerLoop:
@@ -21,7 +25,8 @@ class ServerLoop:
     def __init__(self, config: ServerConfig) -> None:
         self.config = config
         self.estimator: PhaseEstimator | None = None
-        self.rejected: dict[str, int] = {}
+        self.accepted = 0
+        self.rejected: dict[str, int] = {}      # reason -> count (fixed texts: bounded)
         self._sequence = 0
 
     @property
@@ -31,16 +36,25 @@ class ServerLoop:
 
     def observe(self, msg: SyncedFrameSet, now_ns: int) -> str:
         """Take one timing set; return '' when used, else why it was rejected."""
-        problem = self._check_period(msg.tick_period_ns)
-        if not problem:
-            verdict = self.estimator.observe(
-                msg.client_id, msg.tick, ns_from_time(msg.header.stamp), msg.phase_delay_ns,
-                [ns_from_time(frame.capture_stamp) for frame in msg.frames], now_ns,
-                missing_count=len(msg.missing_channel_ids))
-            problem = '' if verdict is SetVerdict.ACCEPTED else verdict.value
+        period = msg.tick_period_ns
+        problem = self._check_period(period)
         if problem:
-            self.rejected[problem] = self.rejected.get(problem, 0) + 1
-        return problem
+            self._count(problem)
+            return f'{problem} ({period})'
+        estimator = self.estimator or self._new_estimator(period)
+        verdict = estimator.observe(
+            msg.client_id, msg.tick, ns_from_time(msg.header.stamp), msg.phase_delay_ns,
+            [ns_from_time(frame.capture_stamp) for frame in msg.frames], now_ns,
+            missing_count=len(msg.missing_channel_ids))
+        if verdict is not SetVerdict.ACCEPTED:
+            self._count(verdict.value)
+            return verdict.value
+        self.estimator = estimator      # the first accepted set fixes the rig's period
+        self.accepted += 1
+        return ''
+
+    def _count(self, reason: str) -> None:
+        self.rejected[reason] = self.rejected.get(reason, 0) + 1
 
     def commands(self, now_ns: int) -> list[PhaseDelay]:
         """Return this round's PhaseDelay messages, one per client with an estimate."""
@@ -69,14 +83,15 @@ class ServerLoop:
         return self.estimator.status(now_ns) if self.estimator else []
 
     def _check_period(self, period_ns: int) -> str:
-        if not 0 < period_ns <= _MAX_PERIOD_NS:
-            return f'tick_period_ns {period_ns} out of range'
-        if self.estimator is None:
-            config = self.config
-            self.estimator = PhaseEstimator(
-                period_ns, window=config.window, reference=config.reference,
-                lock_threshold_ns=round(config.lock_threshold_us * 1e3),
-                lost_timeout_s=config.lost_timeout_s, forget_timeout_s=config.forget_timeout_s)
-        elif period_ns != self.estimator.period_ns:
-            return f'tick_period_ns {period_ns} differs from the rig\'s {self.estimator.period_ns}'
+        if not _MIN_PERIOD_NS <= period_ns <= _MAX_PERIOD_NS:
+            return PERIOD_OUT_OF_RANGE
+        if self.estimator is not None and period_ns != self.estimator.period_ns:
+            return PERIOD_DIFFERS
         return ''
+
+    def _new_estimator(self, period_ns: int) -> PhaseEstimator:
+        config = self.config
+        return PhaseEstimator(
+            period_ns, window=config.window, reference=config.reference,
+            lock_threshold_ns=round(config.lock_threshold_us * 1e3),
+            lost_timeout_s=config.lost_timeout_s, forget_timeout_s=config.forget_timeout_s)

@@ -34,8 +34,9 @@ def build_sync_status(clients: list[ClientState], loop: ServerLoop, stamp: Time)
     return msg
 
 
-def build_diagnostics(clients: list[ClientState], clock, stamp: Time) -> DiagnosticArray:
-    """Return /diagnostics: one status for the server's clock and one per client."""
+def build_diagnostics(clients: list[ClientState], clock, stamp: Time,
+                      loop: ServerLoop) -> DiagnosticArray:
+    """Return /diagnostics: the server's clock, its timing input, and one status per client."""
     array = DiagnosticArray()
     array.header.stamp = stamp
     array.status.append(_status(
@@ -44,6 +45,12 @@ def build_diagnostics(clients: list[ClientState], clock, stamp: Time) -> Diagnos
         clock.message or 'ok',
         {'server': clock.server or '', 'offset_ns': clock.applied_offset_ns,
          'delay_ns': clock.delay_ns, 'stratum': clock.stratum, 'age_s': f'{clock.age_s:.1f}'}))
+    rejected = sum(loop.rejected.values())
+    array.status.append(_status(
+        'compound_eyes: server input', DiagnosticStatus.OK,
+        f'{loop.accepted} timing sets accepted, {rejected} rejected',
+        {'sets_accepted': loop.accepted, 'sets_rejected': rejected,
+         **{f'rejected: {reason}': count for reason, count in sorted(loop.rejected.items())}}))
     for state in clients:
         array.status.append(_status(
             f'compound_eyes: client {state.client_id}', _LEVEL[state.lock_state],

@@ -1,0 +1,59 @@
+"""/diagnostics: the server's clock, its timing input and one status per client.
+
+The server is pointed at an NTP address where nothing answers (a free loopback port), so its
+clock runs degraded and must say so as WARN with a message naming the address; the clients
+run without NTP and lock all the same.
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+from diagnostic_msgs.msg import DiagnosticStatus
+
+from compound_eyes.demo.configs import DEMO_CLIENTS
+from compound_eyes.testing.chrony import free_udp_port
+
+sys.path.insert(0, str(Path(__file__).parent))
+from e2e_probe import LOCKED, Probe  # noqa: E402
+from e2e_rig import Rig, wait_until  # noqa: E402
+
+pytestmark = pytest.mark.slow
+
+CLIENT_IDS = [c.client_id for c in DEMO_CLIENTS]
+CLOCK = 'compound_eyes: server clock'
+INPUT = 'compound_eyes: server input'
+
+
+def _statuses(probe: Probe) -> dict[str, DiagnosticStatus]:
+    return {s.name: s for s in probe.diagnostics[-1][1].status} if probe.diagnostics else {}
+
+
+def _all_clients_ok(probe: Probe) -> bool:
+    statuses = _statuses(probe)
+    return all(statuses.get(f'compound_eyes: client {c}', DiagnosticStatus()).level
+               == DiagnosticStatus.OK for c in CLIENT_IDS)
+
+
+def test_diagnostics_show_degraded_ntp_as_warn_and_one_status_per_client(
+        ros_env, processes, tmp_path):
+    unreachable = f'127.0.0.1:{free_udp_port("127.0.0.1")}'
+    rig = Rig(processes, ros_env, tmp_path)
+    with Probe() as probe:
+        rig.start_server(ntp=[unreachable])
+        for client in DEMO_CLIENTS:
+            rig.start_client(client)
+        wait_until(lambda: probe.all_in_state(CLIENT_IDS, LOCKED) and _all_clients_ok(probe),
+                   30, 'both clients LOCKED and OK in /diagnostics', rig)
+        statuses = _statuses(probe)
+        rig.check_alive()
+
+    print('\n'.join(f'{s.name}: level {s.level[0]} {s.message!r}' for s in statuses.values()))
+    assert set(statuses) == {CLOCK, INPUT} | {f'compound_eyes: client {c}' for c in CLIENT_IDS}
+    clock = statuses[CLOCK]
+    assert clock.level == DiagnosticStatus.WARN
+    assert unreachable in clock.message, clock.message
+    values = {v.key: v.value for v in statuses['compound_eyes: client client_a'].values}
+    assert int(values['sets_received']) > 0
+    assert statuses[INPUT].level == DiagnosticStatus.OK
