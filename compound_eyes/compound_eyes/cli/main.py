@@ -13,6 +13,7 @@ VERBS: dict[str, tuple[str, str]] = {
     'record': ('compound_eyes.cli.record', 'record synced topics into a rosbag2 MCAP bag'),
     'export': ('compound_eyes.cli.export', 'export a bag to protobuf, legacy, images or video'),
     'report': ('compound_eyes.cli.report', 'write an HTML sync report of a bag'),
+    'bench': ('compound_eyes.cli.bench', 'multi-host ground-truth benchmarks (issue 5 scenarios)'),
     'proto': ('compound_eyes.cli.proto', 'regenerate or check the .proto exported from .msg'),
 }
 
