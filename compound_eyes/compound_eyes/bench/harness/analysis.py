@@ -12,11 +12,17 @@ import numpy as np
 
 from compound_eyes.analysis.tick_truth import TickScore
 from compound_eyes.bench.harness.phase import PhaseOutcome
-from compound_eyes.bench.harness.ticks import TickSeries, score_ticks
+from compound_eyes.bench.harness.ticks import (
+    LOCK_THRESHOLD_NS,
+    ONSET_SEARCH_S,
+    TickSeries,
+    score_ticks,
+)
 from compound_eyes.bench.pairing import nearest_pairing_spread_ns
 
 SETTLE_S = 1.0      # without a lock, errors count from here (NTP has corrected the clocks)
 LOCKED = 1          # ClientSyncStatus.LOCKED
+LOST = 2            # ClientSyncStatus.LOST
 
 
 @dataclass
@@ -83,9 +89,12 @@ def analyse(outcome: PhaseOutcome, clients: int, fps: float) -> Analysis:
     for index, (disturbance, caused_s) in enumerate(caused):
         end_s = caused[index + 1][1] if index + 1 < len(caused) else float('inf')
         onset, relock = series.relock_after(caused_s, end_s)
+        around = series.between(caused_s, min(end_s, caused_s + ONSET_SEARCH_S))
         disturbances.append({'kind': disturbance.kind, 'client': disturbance.client,
                              'planned_s': disturbance.at_s, 'caused_s': caused_s,
-                             'onset_s': onset, 'relock_s': relock})
+                             'onset_s': onset, 'relock_s': relock,
+                             'ticks_over_1ms': int((around >= LOCK_THRESHOLD_NS).sum()),
+                             'worst_us': float(around.max()) / 1e3 if len(around) else None})
     return Analysis(outcome, period_ns, scores, series, lock_s,
                     SETTLE_S if lock_s is None else lock_s, disturbances)
 

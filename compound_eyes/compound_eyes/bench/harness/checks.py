@@ -5,8 +5,9 @@ from typing import Any
 
 import numpy as np
 
-from compound_eyes.bench.harness.analysis import LOCKED, Analysis
+from compound_eyes.bench.harness.analysis import LOCKED, LOST, Analysis
 from compound_eyes.bench.harness.delivery import dishonest_sets
+from compound_eyes.bench.harness.rows import StatusRow
 from compound_eyes.bench.harness.scenarios import (
     CAMERA_FAULT,
     CLOCK_STEP,
@@ -70,8 +71,12 @@ def churn(scenario: Scenario, analysis: Analysis) -> tuple[dict, dict[str, Targe
             sum(all(v == LOCKED for c, v in s.states.items() if c != gone) for s in window)
             / len(window) if window else None)
         lives = [life for life in outcome.lives if life.client == gone]
-        rejoined = len(lives) > 1 and any(lives[-1].holds(row) for row in outcome.sets)
+        returned = [row.received_ns for row in outcome.sets
+                    if len(lives) > 1 and lives[-1].holds(row)]
+        rejoined = bool(returned)
         details['rejoined'] = rejoined
+        details['rejoin_unseen_by_server_s'] = _unseen_by_server_s(outcome.statuses, gone,
+                                                                   min(returned, default=None))
         rejoin = back['relock_s'] if rejoined else None
     dishonest = len(dishonest_sets(outcome.sets, scenario.channels))
     details.update(survivors_p99_us=survivors_p99, rejoin_relock_s=rejoin,
@@ -80,6 +85,20 @@ def churn(scenario: Scenario, analysis: Analysis) -> tuple[dict, dict[str, Targe
                      'survivors_p99_us': Target(1000.0, survivors_p99),
                      'rejoin_relock_s': Target(2.0, rejoin),
                      'sets_not_listing_missing': Target(0, dishonest)}
+
+
+def _unseen_by_server_s(statuses: list[StatusRow], client: str, first_set_ns: int | None
+                        ) -> float | None:
+    """Return how long the server still reported a returning client LOST.
+
+    Counted from the collector's first set of the client: until then the server had not
+    received the client's timing sets.
+    """
+    if first_set_ns is None:
+        return None
+    seen = next((s.received_ns for s in statuses if s.received_ns >= first_set_ns
+                 and s.states.get(client, LOST) != LOST), None)
+    return None if seen is None else (seen - first_set_ns) / 1e9
 
 
 def camera_fault(scenario: Scenario, analysis: Analysis) -> tuple[dict, dict[str, Target]]:

@@ -86,9 +86,10 @@ def _notes(scenario: Scenario, processes: int) -> list[str]:
     return [
         f'{processes} processes shared the cores in the main phase (capture workers, client '
         'nodes, server, collector, chronyd, harness)',
-        f'images {scenario.width}x{scenario.height} {scenario.image_format}, chosen to fit '
-        f'2 cores; synthetic {scenario.camera_model} cameras with '
-        f'{scenario.jitter_ns / 1e3:g} us latency jitter (sigma)',
+        f'images {scenario.width}x{scenario.height} {scenario.image_format} (the sync '
+        'scenarios use 320x240 JPEG so that the rig fits 2 cores); synthetic '
+        f'{scenario.camera_model} cameras with {scenario.jitter_ns / 1e3:g} us latency jitter '
+        '(sigma)',
         'scenario time 0 = first tick every client delivered; lock = first 1 s in which every '
         'tick\'s true cross-client error < 1 ms (docs/benchmarks.md)',
     ]

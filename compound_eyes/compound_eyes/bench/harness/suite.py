@@ -31,7 +31,9 @@ def run_named(name: str, duration_s: float | None, options: RunOptions,
 def _fmt(value: Any, unit: str = '') -> str:
     if value is None:
         return 'n/a'
-    return f'{value:.1f}{unit}' if isinstance(value, float) else f'{value}{unit}'
+    if isinstance(value, float):
+        return f'{value:.1f}{unit}' if abs(value) >= 10 else f'{value:.3f}{unit}'
+    return f'{value}{unit}'
 
 
 def summary_lines(doc: dict[str, Any]) -> list[str]:
