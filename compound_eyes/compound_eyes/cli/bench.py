@@ -50,10 +50,18 @@ def run(args: argparse.Namespace) -> int:
     def say(line: str) -> None:
         print(f'{time.monotonic() - started:7.1f}s {line}', flush=True)
 
+    failed = []
     try:
         with sigterm_raises():
             for name in names:
-                result, measured = run_named(name, args.duration, options, say)
+                try:
+                    result, measured = run_named(name, args.duration, options, say)
+                except Terminated:
+                    raise
+                except Exception as error:  # report it, run the rest of the set
+                    say(f'[{name}] FAILED: {error}')
+                    failed.append(name)
+                    continue
                 json_path, plot_path = ((args.out_dir / f'{name}.json',
                                          args.out_dir / f'{name}.png') if args.all
                                         else (args.json, args.plot))
@@ -62,4 +70,6 @@ def run(args: argparse.Namespace) -> int:
     except (KeyboardInterrupt, Terminated):
         print('compound-eyes bench: interrupted; everything was torn down')
         return 130
-    return 0
+    if failed:
+        print(f'compound-eyes bench: failed: {", ".join(failed)}')
+    return 1 if failed else 0

@@ -89,7 +89,7 @@ def run_bench(tmp_path: Path, env: dict[str, str], *args: str) -> dict:
 
 
 def test_triggered_run_locks_and_reports_every_key(tmp_path: Path, ros_env: dict) -> None:
-    result = run_bench(tmp_path, ros_env, '--scenario', 'triggered-3x1', '--duration', '8')
+    result = run_bench(tmp_path, ros_env, '--scenario', 'triggered-3x1', '--duration', '6')
     for path, keys in ISSUE_KEYS.items():
         section = result
         for part in filter(None, path.split('.')):
@@ -107,7 +107,7 @@ def test_triggered_run_locks_and_reports_every_key(tmp_path: Path, ros_env: dict
 
 
 def test_churn_client_rejoins_and_relocks(tmp_path: Path, ros_env: dict) -> None:
-    result = run_bench(tmp_path, ros_env, '--scenario', 'churn', '--duration', '20',
+    result = run_bench(tmp_path, ros_env, '--scenario', 'churn', '--duration', '24',
                        '--skip', 'floor,baseline')
     details = result['details']
     assert details['crashed'] == []
@@ -117,3 +117,31 @@ def test_churn_client_rejoins_and_relocks(tmp_path: Path, ros_env: dict) -> None
     assert [d['kind'] for d in details['disturbances']] == [
         'kill_client', 'start_client', 'restart_server']
     assert result['sync']['lock_time_s'] is not None
+
+
+def test_sigterm_mid_run_tears_everything_down(tmp_path: Path, ros_env: dict) -> None:
+    keep = tmp_path / 'run'
+    bench = subprocess.Popen(
+        [sys.executable, '-m', 'compound_eyes.cli.main', 'bench', '--scenario', 'triggered-3x1',
+         '--duration', '60', '--skip', 'floor,baseline', '--keep', str(keep)],
+        env=ros_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        start_new_session=True)
+    prefix = f'ce{bench.pid}t'
+    try:
+        deadline = time.monotonic() + 60
+        rows = keep / 'main.jsonl'
+        while not (rows.exists() and rows.stat().st_size) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert rows.stat().st_size > 0            # clients in namespaces are capturing
+        signalled = time.monotonic()
+        bench.send_signal(signal.SIGTERM)
+        output, _ = bench.communicate(timeout=60)
+        assert bench.returncode == 130, output[-3000:]
+        assert time.monotonic() - signalled < 15   # no child waited out its stop timeouts
+        assert list_namespaces(prefix) == []
+        assert _leftover_processes(str(keep)) == []
+    finally:
+        if bench.poll() is None:
+            os.killpg(bench.pid, signal.SIGKILL)
+            bench.wait()
+        remove_namespaces(prefix)

@@ -59,10 +59,10 @@ def churn(scenario: Scenario, analysis: Analysis) -> tuple[dict, dict[str, Targe
     outcome = analysis.outcome
     kill, back = _first(analysis, KILL_CLIENT), _first(analysis, START_CLIENT)
     details: dict[str, Any] = {}
-    survivors_p99 = rejoin = None
+    rejoin = None
     if kill and back:
         survivors = analysis.series.between(kill['caused_s'], back['caused_s'])
-        survivors_p99 = _percentile_us(survivors, 99)
+        details['survivors_cross_client_error_us'] = summarize_us(survivors)
         gone = kill['client']
         t0_ns = outcome.t0_tick * analysis.period_ns
         window = [s for s in outcome.statuses
@@ -79,10 +79,11 @@ def churn(scenario: Scenario, analysis: Analysis) -> tuple[dict, dict[str, Targe
                                                                    min(returned, default=None))
         rejoin = back['relock_s'] if rejoined else None
     dishonest = len(dishonest_sets(outcome.sets, scenario.channels))
-    details.update(survivors_p99_us=survivors_p99, rejoin_relock_s=rejoin,
+    survivors_unlocked = kill['relock_s'] if kill else None   # 0.0: never lost the lock
+    details.update(survivors_unlocked_s=survivors_unlocked, rejoin_relock_s=rejoin,
                    sets_not_listing_missing=dishonest)
     return details, {'crashed_processes': Target(0, len(outcome.crashed)),
-                     'survivors_p99_us': Target(1000.0, survivors_p99),
+                     'survivors_unlocked_s': Target(0.0, survivors_unlocked),
                      'rejoin_relock_s': Target(2.0, rejoin),
                      'sets_not_listing_missing': Target(0, dishonest)}
 

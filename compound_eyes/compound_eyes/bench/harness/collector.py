@@ -24,6 +24,8 @@ from compound_eyes.nodes import topics
 from compound_eyes.nodes.lifecycle import run_until_signal
 from compound_eyes.nodes.qos import STATUS_QOS, image_qos
 
+FLUSH_PERIOD_S = 0.2
+
 
 def true_time(frame: CameraFrame) -> int | None:
     """Return the exposure time painted into the frame, None when it does not decode."""
@@ -44,6 +46,9 @@ class RowCollector(Node):
             self.create_subscription(SyncedFrameSet, topic, self._on_set,
                                      image_qos('reliable', 5))
         self.create_subscription(SyncStatus, topics.SYNC_STATUS, self._on_status, STATUS_QOS)
+        # Flushing on a timer hands rows to the tailing harness; it also wakes the executor, so
+        # a stop signal is handled even when every client has already gone quiet.
+        self.create_timer(FLUSH_PERIOD_S, self.out.flush)
 
     def _on_set(self, msg: SyncedFrameSet) -> None:
         received = time.time_ns()
@@ -62,13 +67,13 @@ class RowCollector(Node):
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Collect until SIGINT/SIGTERM; lines are flushed one by one for the harness to tail."""
+    """Collect until SIGINT/SIGTERM."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--out', required=True, help='JSON-lines file to append to')
     parser.add_argument('topics', nargs='+', help='full synced_frames topics, one per client')
     args = parser.parse_args(argv)
     use_large_frame_profile()   # the receiving side's buffers matter most; clients use it too
-    with open(args.out, 'a', buffering=1, encoding='utf-8') as out:
+    with open(args.out, 'a', encoding='utf-8') as out:
         return run_until_signal('bench collector', [],
                                 lambda: RowCollector(args.topics, out),
                                 lambda node: None, lambda node: None)

@@ -151,12 +151,13 @@ class Rig:
     def stop_processes(self) -> None:
         """Stop every process started so far and unlink shared memory killed clients left.
 
-        All get SIGINT at once (clients take a second or two to stop their cameras), then
-        ProcessSet kills whatever is left.
+        All get SIGTERM at once (clients take a second or two to stop their cameras; unlike
+        SIGINT, it is never ignored by inheritance from a background shell), then ProcessSet
+        stops whatever is left.
         """
         running = [process for process in self.processes.processes if process.running]
         for process in running:
-            process.signal(signal.SIGINT)
+            process.signal(signal.SIGTERM)
         deadline = time.monotonic() + STOP_TIMEOUT_S
         for process in running:
             try:

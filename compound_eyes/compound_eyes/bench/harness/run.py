@@ -5,6 +5,7 @@ All phases share one rig (namespaces and chronyd); the result follows bench.stat
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import tempfile
 from collections.abc import Callable
@@ -56,6 +57,7 @@ def run_rig_scenario(scenario: Scenario, options: RunOptions,
     workdir = options.keep_dir or Path(tempfile.mkdtemp(prefix='ce-bench-'))
     workdir.mkdir(parents=True, exist_ok=True)
     client_ids = [host.client_id for host in scenario.hosts]
+    load_before = os.getloadavg()
     try:
         with Rig(client_ids, workdir, options.use_namespaces) as rig:
             for note in rig.notes:
@@ -76,7 +78,9 @@ def run_rig_scenario(scenario: Scenario, options: RunOptions,
             measured = Measured(scenario, rig.namespaces,
                                 analyse(main, scenario.clients, scenario.fps),
                                 baseline, floor_ns, floor_details, notes)
-        return build_result(measured), measured
+        result = build_result(measured)
+        result.details['loadavg_1_5_15'] = {'before': load_before, 'after': os.getloadavg()}
+        return result, measured
     finally:
         if options.keep_dir is None:
             shutil.rmtree(workdir, ignore_errors=True)

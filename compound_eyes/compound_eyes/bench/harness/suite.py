@@ -58,6 +58,9 @@ def summary_lines(doc: dict[str, Any]) -> list[str]:
         f"  delivery {doc['delivery']}, latency ms {doc['latency_ms']}, "
         f"cpu % {doc['cpu_percent']}",
     ]
+    load = doc['details'].get('loadavg_1_5_15')
+    if load:
+        lines.append(f"  load average before {load['before'][0]:.2f}, after {load['after'][0]:.2f}")
     lines += [f"  target {name}: {_fmt(t['value'])} vs {t['target']} -> "
               f"{'met' if t['met'] else 'MISSED'}" for name, t in doc['targets'].items()]
     lines += [f'  note: {note}' for note in doc['notes']]
