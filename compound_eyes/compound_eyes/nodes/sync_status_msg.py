@@ -9,6 +9,9 @@ from compound_eyes.interfaces.stamps import time_from_ns
 from compound_eyes.nodes.server_loop import ServerLoop
 from compound_eyes.phase.estimator import ClientState, LockState
 
+SERVER_CLOCK_STATUS = 'compound_eyes: server clock'
+SERVER_INPUT_STATUS = 'compound_eyes: server input'
+CLIENT_STATUS_PREFIX = 'compound_eyes: client '
 _LEVEL = {LockState.LOCKED: DiagnosticStatus.OK, LockState.ACQUIRING: DiagnosticStatus.WARN,
           LockState.LOST: DiagnosticStatus.ERROR}
 
@@ -40,20 +43,20 @@ def build_diagnostics(clients: list[ClientState], clock, stamp: Time,
     array = DiagnosticArray()
     array.header.stamp = stamp
     array.status.append(_status(
-        'compound_eyes: server clock',
+        SERVER_CLOCK_STATUS,
         DiagnosticStatus.WARN if clock.degraded else DiagnosticStatus.OK,
         clock.message or 'ok',
         {'server': clock.server or '', 'offset_ns': clock.applied_offset_ns,
          'delay_ns': clock.delay_ns, 'stratum': clock.stratum, 'age_s': f'{clock.age_s:.1f}'}))
     rejected = sum(loop.rejected.values())
     array.status.append(_status(
-        'compound_eyes: server input', DiagnosticStatus.OK,
+        SERVER_INPUT_STATUS, DiagnosticStatus.OK,
         f'{loop.accepted} timing sets accepted, {rejected} rejected',
         {'sets_accepted': loop.accepted, 'sets_rejected': rejected,
          **{f'rejected: {reason}': count for reason, count in sorted(loop.rejected.items())}}))
     for state in clients:
         array.status.append(_status(
-            f'compound_eyes: client {state.client_id}', _LEVEL[state.lock_state],
+            CLIENT_STATUS_PREFIX + state.client_id, _LEVEL[state.lock_state],
             state.lock_state.name.lower() + ('' if state.controllable
                                              else ' (free-running: phase not controllable)'),
             {'residual_ns': state.residual_ns, 'delay_ns': state.delay_ns,

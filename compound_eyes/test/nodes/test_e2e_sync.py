@@ -18,6 +18,7 @@ import pytest
 from diagnostic_msgs.msg import DiagnosticStatus
 
 from compound_eyes.demo.configs import DEMO_CLIENTS
+from compound_eyes.nodes.sync_status_msg import CLIENT_STATUS_PREFIX, SERVER_CLOCK_STATUS
 from compound_eyes.testing.chrony import ChronyServer, free_udp_port
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -89,7 +90,7 @@ def test_true_cross_client_error_falls_from_injected_offsets_below_1ms(
     assert len(settled) >= 30, f'only {len(settled)} decoded ticks in the last 3 s'
     assert np.median(settled) < 1e6, settled
     by_name = {s.name: s for s in diagnostics.status}
-    clock = by_name['compound_eyes: server clock']
+    clock = by_name[SERVER_CLOCK_STATUS]
     assert clock.level == DiagnosticStatus.OK, clock.message
     for client in CLIENT_IDS:
-        assert by_name[f'compound_eyes: client {client}'].level == DiagnosticStatus.OK
+        assert by_name[CLIENT_STATUS_PREFIX + client].level == DiagnosticStatus.OK

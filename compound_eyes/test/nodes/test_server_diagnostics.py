@@ -13,6 +13,11 @@ import pytest
 from diagnostic_msgs.msg import DiagnosticStatus
 
 from compound_eyes.demo.configs import DEMO_CLIENTS
+from compound_eyes.nodes.sync_status_msg import (
+    CLIENT_STATUS_PREFIX,
+    SERVER_CLOCK_STATUS,
+    SERVER_INPUT_STATUS,
+)
 from compound_eyes.testing.chrony import free_udp_port
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -22,8 +27,6 @@ from e2e_rig import Rig, wait_until  # noqa: E402
 pytestmark = pytest.mark.slow
 
 CLIENT_IDS = [c.client_id for c in DEMO_CLIENTS]
-CLOCK = 'compound_eyes: server clock'
-INPUT = 'compound_eyes: server input'
 
 
 def _statuses(probe: Probe) -> dict[str, DiagnosticStatus]:
@@ -32,7 +35,7 @@ def _statuses(probe: Probe) -> dict[str, DiagnosticStatus]:
 
 def _all_clients_ok(probe: Probe) -> bool:
     statuses = _statuses(probe)
-    return all(statuses.get(f'compound_eyes: client {c}', DiagnosticStatus()).level
+    return all(statuses.get(CLIENT_STATUS_PREFIX + c, DiagnosticStatus()).level
                == DiagnosticStatus.OK for c in CLIENT_IDS)
 
 
@@ -50,10 +53,11 @@ def test_diagnostics_show_degraded_ntp_as_warn_and_one_status_per_client(
         rig.check_alive()
 
     print('\n'.join(f'{s.name}: level {s.level[0]} {s.message!r}' for s in statuses.values()))
-    assert set(statuses) == {CLOCK, INPUT} | {f'compound_eyes: client {c}' for c in CLIENT_IDS}
-    clock = statuses[CLOCK]
+    assert set(statuses) == ({SERVER_CLOCK_STATUS, SERVER_INPUT_STATUS}
+                             | {CLIENT_STATUS_PREFIX + c for c in CLIENT_IDS})
+    clock = statuses[SERVER_CLOCK_STATUS]
     assert clock.level == DiagnosticStatus.WARN
     assert unreachable in clock.message, clock.message
-    values = {v.key: v.value for v in statuses['compound_eyes: client client_a'].values}
+    values = {v.key: v.value for v in statuses[CLIENT_STATUS_PREFIX + CLIENT_IDS[0]].values}
     assert int(values['sets_received']) > 0
-    assert statuses[INPUT].level == DiagnosticStatus.OK
+    assert statuses[SERVER_INPUT_STATUS].level == DiagnosticStatus.OK

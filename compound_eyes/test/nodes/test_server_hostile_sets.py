@@ -18,6 +18,7 @@ from compound_eyes_msgs.msg import CameraFrame, SyncedFrameSet
 from compound_eyes.demo.configs import DEMO_CLIENTS
 from compound_eyes.interfaces.stamps import ns_from_time, time_from_ns
 from compound_eyes.nodes.server_loop import PERIOD_DIFFERS, PERIOD_OUT_OF_RANGE
+from compound_eyes.nodes.sync_status_msg import SERVER_INPUT_STATUS
 from compound_eyes.phase.estimator import SetVerdict
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -144,7 +145,7 @@ def test_server_survives_hostile_sets_and_keeps_serving_a_real_client(
         commands = [msg for _, msg in probe.commands]
         known = {c.client_id for _, msg in probe.statuses for c in msg.clients}
         server_input = next(s for s in probe.diagnostics[-1][1].status
-                            if s.name == 'compound_eyes: server input')
+                            if s.name == SERVER_INPUT_STATUS)
 
     print(f'fake client sent {fake.sent} sets; server knows {sorted(known)}; '
           f'{len(commands)} commands; {server_input.message}')
