@@ -26,6 +26,7 @@ import numpy as np
 from compound_eyes.analysis.tick_truth import FrameTruth, TickTruthCollector
 from compound_eyes.bench.cpu import CpuSampler
 from compound_eyes.bench.fastdds_profile import profile_env, write_profile
+from compound_eyes.bench.machine_cpu import MachineCpu
 from compound_eyes.bench.stats import BenchResult, Delivery, Target, summarize_us
 from compound_eyes.camera.timecode import decode as decode_timecode
 from compound_eyes.capture.engine import CaptureEngine
@@ -99,6 +100,8 @@ def engine_truth(model: str, seconds: float) -> dict[str, Any]:
         while time.monotonic() < settle:
             engine.next_set(timeout=1.0)
         before = engine.stats()
+        machine, own = MachineCpu(), CpuSampler({'bench': [os.getpid()]})
+        own.start()
         end = time.monotonic() + seconds
         while time.monotonic() < end:
             frame_set = engine.next_set(timeout=1.0)
@@ -119,7 +122,9 @@ def engine_truth(model: str, seconds: float) -> dict[str, Any]:
                 if len(truths) == CAMERAS:
                     spreads.append(score.intra_client_spread_ns[CLIENT_ID])
         after = engine.stats()
-    return {'model': model, 'seconds': seconds, 'sets': sets,
+        cpu = own.stop()
+        cpu['others'] = max(0.0, machine.stop() - cpu['bench'])
+    return {'model': model, 'seconds': seconds, 'sets': sets, 'cpu_percent': cpu,
             'complete_sets': after.sets_complete - before.sets_complete,
             'emitted_sets': after.sets_emitted - before.sets_emitted,
             'undecodable_frames': undecodable, 'spread_ns': spreads, 'stamp_error_ns': errors,
@@ -152,12 +157,15 @@ def sustained(load: Load, index: int, seconds: float, workdir: Path,
         time.sleep(WARMUP_S)
         sampler = CpuSampler({'client': [client.popen.pid], 'subscriber': [counter.popen.pid]})
         sampler.start()
+        machine = MachineCpu()
         end = time.monotonic() + seconds
         while time.monotonic() < end:
             _check_running([client, counter])
             sampler.sample()
             time.sleep(0.5)
         cpu = sampler.stop()
+        cpu['machine'] = machine.stop()
+        cpu['others'] = max(0.0, cpu['machine'] - cpu['client'] - cpu['subscriber'])
         counter.popen.wait(timeout=60)
         report = _last_json(counter.log_path.read_text())
     dropped = report['missed'] + report['incomplete']
@@ -244,6 +252,11 @@ def _numbers(values: dict[str, float | None]) -> str:
     return ' '.join(f'{k} -' if v is None else f'{k} {v:.1f}' for k, v in values.items())
 
 
+def _percents(cpu: dict[str, float]) -> str:
+    """Render CPU use per kind as 'client 58 %, others 40 %'."""
+    return ', '.join(f'{kind} {value:.0f} %' for kind, value in cpu.items())
+
+
 def print_table(result: dict[str, Any]) -> None:
     """Print measured numbers against their targets, then what explains them."""
     details = result['details']
@@ -257,15 +270,16 @@ def print_table(result: dict[str, Any]) -> None:
         print(f"{model}: spread us {_numbers(row['spread_us'])}; |stamp error| us "
               f"{_numbers(row['stamp_error_abs_us'])}; {row['sets']} sets, "
               f"{row['complete_sets']}/{row['emitted_sets']} complete, "
-              f"{row['undecodable_frames']} undecodable frames; {', '.join(row['priority'])}")
+              f"{row['undecodable_frames']} undecodable frames; {', '.join(row['priority'])}; "
+              f"CPU {_percents(row['cpu_percent'])}")
     print(f"wake floor (4 processes, no cameras) us: {_numbers(result['floor']['wake_spread_us'])}")
     for row in details['sustained']:
-        cpu = ', '.join(f'{kind} {value:.0f} %' for kind, value in row['cpu_percent'].items())
         latency = {'median': row['latency_ms_median'], 'p99': row['latency_ms_p99']}
         print(f"sustained {row['load']}: {row['received']}/{row['expected']} sets, "
               f"{row['incomplete']} incomplete, {row['missed']} missed (timing topic: "
               f"{row['timing_missed']}); latency ms {_numbers(latency)}; "
-              f"CPU {cpu}; via DDS spread us {_numbers(row['spread_us'])}")
+              f"CPU {_percents(row['cpu_percent'])}; via DDS spread us "
+              f"{_numbers(row['spread_us'])}")
     print(f"processes sharing the {result['host']['cpu_count']} cores: in-process "
           f"{ENGINE_PROCESSES}, sustained {SUSTAINED_PROCESSES}; {result['notes'][0]}")
 
