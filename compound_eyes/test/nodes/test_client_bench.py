@@ -17,6 +17,7 @@ def test_in_process_truth_decodes_every_camera(ros_env):
     assert len(row['spread_ns']) >= 20 and len(row['stamp_error_ns']) == 4 * row['sets']
     assert row['stamp_error_abs_us']['median'] < 1000  # loose: a stamp is not a frame off
     assert 0 <= row['spread_us']['median'] < 10_000
+    assert row['cpu_percent']['bench'] > 0 and row['cpu_percent']['others'] >= 0
 
 
 def test_sustained_load_counts_sets_and_client_cpu(tmp_path, ros_env):
@@ -25,4 +26,5 @@ def test_sustained_load_counts_sets_and_client_cpu(tmp_path, ros_env):
     assert row['timing_received'] >= 30
     assert row['dropped_sets'] == row['missed'] + row['incomplete']
     assert row['cpu_percent']['client'] > 0 and row['cpu_percent']['subscriber'] > 0
+    assert row['cpu_percent']['machine'] > 0 and row['cpu_percent']['others'] >= 0
     assert row['spread_ns'] and row['stamp_error_ns']
