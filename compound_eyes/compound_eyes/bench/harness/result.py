@@ -89,6 +89,8 @@ def _targets(measured: Measured, result: BenchResult) -> dict[str, Target]:
     scenario = measured.scenario
     summary = result.to_dict()
     if scenario.name in TRIGGERED_TARGETS:
+        note = checks.floor_note(summary)
+        result.notes.extend([note] if note else [])
         return checks.sync_targets(summary)
     if scenario.name == 'freerun-drift':
         return {'baseline_over_ours_median': Target(
