@@ -7,16 +7,18 @@ restarted server for a replay.
 """
 from __future__ import annotations
 
-from compound_eyes_msgs.msg import PhaseDelay, SyncedFrameSet
+from compound_eyes_msgs.msg import PhaseDelay
 
 from compound_eyes.config.server import ServerConfig
-from compound_eyes.interfaces.stamps import ns_from_time, time_from_ns
+from compound_eyes.interfaces.stamps import time_from_ns
+from compound_eyes.nodes.timing_cdr import TimingSet
 from compound_eyes.phase.estimator import ClientState, PhaseEstimator, SetVerdict
 
 _MIN_PERIOD_NS = 1_000_000           # 1000 fps, the client's limit
 _MAX_PERIOD_NS = 10_000_000_000
 PERIOD_OUT_OF_RANGE = f'tick_period_ns outside [{_MIN_PERIOD_NS}, {_MAX_PERIOD_NS}]'
 PERIOD_DIFFERS = "tick_period_ns differs from the rig's"
+MALFORMED = 'not a SyncedFrameSet in CDR'
 
 
 class ServerLoop:
@@ -34,26 +36,26 @@ class ServerLoop:
         """Tick period in use (0 before the first set)."""
         return self.estimator.period_ns if self.estimator else 0
 
-    def observe(self, msg: SyncedFrameSet, now_ns: int) -> str:
+    def observe(self, timing: TimingSet, now_ns: int) -> str:
         """Take one timing set; return '' when used, else why it was rejected."""
-        period = msg.tick_period_ns
+        period = timing.tick_period_ns
         problem = self._check_period(period)
         if problem:
-            self._count(problem)
+            self.reject(problem)
             return f'{problem} ({period})'
         estimator = self.estimator or self._new_estimator(period)
         verdict = estimator.observe(
-            msg.client_id, msg.tick, ns_from_time(msg.header.stamp), msg.phase_delay_ns,
-            [ns_from_time(frame.capture_stamp) for frame in msg.frames], now_ns,
-            missing_count=len(msg.missing_channel_ids))
+            timing.client_id, timing.tick, timing.scheduled_ns, timing.phase_delay_ns,
+            timing.stamps_ns, now_ns, missing_count=timing.missing_count)
         if verdict is not SetVerdict.ACCEPTED:
-            self._count(verdict.value)
+            self.reject(verdict.value)
             return verdict.value
         self.estimator = estimator      # the first accepted set fixes the rig's period
         self.accepted += 1
         return ''
 
-    def _count(self, reason: str) -> None:
+    def reject(self, reason: str) -> None:
+        """Count a set rejected for reason (a fixed text, so the table stays small)."""
         self.rejected[reason] = self.rejected.get(reason, 0) + 1
 
     def commands(self, now_ns: int) -> list[PhaseDelay]:

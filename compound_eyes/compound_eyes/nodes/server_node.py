@@ -17,8 +17,9 @@ from compound_eyes.nodes import topics
 from compound_eyes.nodes.lifecycle import run_until_signal
 from compound_eyes.nodes.parameters import node_parameters
 from compound_eyes.nodes.qos import COMMAND_QOS, STATUS_QOS, TIMING_QOS
-from compound_eyes.nodes.server_loop import ServerLoop
+from compound_eyes.nodes.server_loop import MALFORMED, ServerLoop
 from compound_eyes.nodes.sync_status_msg import build_diagnostics, build_sync_status
+from compound_eyes.nodes.timing_cdr import from_cdr
 
 NODE_NAME = 'compound_eyes_server'
 
@@ -58,13 +59,22 @@ class ServerNode(Node):
                     or not name.endswith('/' + topics.SYNCED_FRAMES_TIMING)):
                 continue
             self._subscribed.add(name)
-            self.create_subscription(SyncedFrameSet, name, self._on_timing, TIMING_QOS)
+            # Serialized: deserializing into rclpy objects cost more than the estimator.
+            self.create_subscription(SyncedFrameSet, name, self._on_timing, TIMING_QOS,
+                                     raw=True)
             self.get_logger().info(f'watching {name}')
 
-    def _on_timing(self, msg: SyncedFrameSet) -> None:
-        problem = self.loop.observe(msg, self.clock.now_ns())
+    def _on_timing(self, data: bytes) -> None:
+        try:
+            timing = from_cdr(data)
+        except ValueError as error:
+            self.loop.reject(MALFORMED)
+            self.get_logger().warning(f'rejected a set: {MALFORMED} ({error})',
+                                      throttle_duration_sec=5.0)
+            return
+        problem = self.loop.observe(timing, self.clock.now_ns())
         if problem:
-            self.get_logger().warning(f'rejected set from {msg.client_id!r}: {problem}',
+            self.get_logger().warning(f'rejected set from {timing.client_id!r}: {problem}',
                                       throttle_duration_sec=5.0)
 
     def _publish_commands(self) -> None:

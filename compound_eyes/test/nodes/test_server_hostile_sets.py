@@ -2,7 +2,8 @@
 
 The test process plays a fake client publishing SyncedFrameSets into the real server: garbage
 before any real client exists (so none of it may define the rig's period), then garbage, a
-junk-laden but schema-valid client and a client with another period while a real client locks.
+junk-laden but schema-valid client, bytes that are no SyncedFrameSet at all, and a client with
+another period while a real client locks.
 """
 from __future__ import annotations
 
@@ -14,10 +15,11 @@ from pathlib import Path
 
 import pytest
 from compound_eyes_msgs.msg import CameraFrame, SyncedFrameSet
+from rclpy.serialization import serialize_message
 
 from compound_eyes.demo.configs import DEMO_CLIENTS
 from compound_eyes.interfaces.stamps import ns_from_time, time_from_ns
-from compound_eyes.nodes.server_loop import PERIOD_DIFFERS, PERIOD_OUT_OF_RANGE
+from compound_eyes.nodes.server_loop import MALFORMED, PERIOD_DIFFERS, PERIOD_OUT_OF_RANGE
 from compound_eyes.nodes.sync_status_msg import SERVER_INPUT_STATUS
 from compound_eyes.phase.estimator import SetVerdict
 
@@ -33,7 +35,7 @@ DELAY_NS = 8_000_000
 LATENCY_NS = 3_000_000
 JUNKY, BAD, OTHER_PERIOD = 'fake_junky', 'fake_bad', 'fake_other_period'
 FAKE_TOPIC = '/fake/synced_frames/timing'
-EXPECTED_REJECTIONS = {PERIOD_OUT_OF_RANGE, PERIOD_DIFFERS} | {v.value for v in (
+EXPECTED_REJECTIONS = {PERIOD_OUT_OF_RANGE, PERIOD_DIFFERS, MALFORMED} | {v.value for v in (
     SetVerdict.BAD_CLIENT_ID, SetVerdict.BAD_SCHEDULE, SetVerdict.BAD_DELAY, SetVerdict.OLD_TICK,
     SetVerdict.NO_VALID_STAMPS)}
 
@@ -98,7 +100,7 @@ class FakeClient:
         self.sent = 0
 
     def send_round(self, other_period: bool = False) -> None:
-        """One message of each garbage kind, a junky set, a replay and optionally 20 Hz."""
+        """Each garbage kind, a junky set, a replay, broken CDR and optionally 20 Hz sets."""
         now = time.time_ns()
         messages = [build(now) for build in GARBAGE.values()]
         junky = _plausible(JUNKY, now)
@@ -110,6 +112,9 @@ class FakeClient:
         messages += [junky, replay]
         if other_period:
             messages.append(_plausible(OTHER_PERIOD, now, period_ns=50_000_000))
+        valid_cdr = serialize_message(junky)
+        messages += [b'\x00\x01\x00\x00' + self.rng.randbytes(self.rng.randrange(200)),
+                     valid_cdr[:self.rng.randrange(4, len(valid_cdr))]]   # bytes: sent as is
         for msg in messages:
             self.publisher.publish(msg)
         self.sent += len(messages)
