@@ -82,6 +82,10 @@ def build_result(measured: Measured) -> BenchResult:
         latency_ns=main.latency_ns(), cpu_percent=_cpu(outcome),
         notes=list(measured.notes), details=details)
     result.targets = _targets(measured, result)
+    ratio = result.to_dict()['ratio']['ours_over_floor_median']
+    if ratio is not None:
+        result.details['bound'] = ('floor-bound' if ratio <= checks.FLOOR_FACTOR else
+                                   f'above the floor (> {checks.FLOOR_FACTOR}x)')
     return result
 
 

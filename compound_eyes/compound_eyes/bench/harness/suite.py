@@ -54,7 +54,8 @@ def summary_lines(doc: dict[str, Any]) -> list[str]:
         f"{_fmt(doc['baseline']['nearest_pairing']['cross_client_error_us']['median'], ' us')}"
         f", floor median {_fmt(doc['floor']['wake_spread_us']['median'], ' us')}; "
         f"baseline/ours {_fmt(ratio['baseline_over_ours_median'])}, "
-        f"ours/floor {_fmt(ratio['ours_over_floor_median'])}",
+        f"ours/floor {_fmt(ratio['ours_over_floor_median'])} "
+        f"({doc['details'].get('bound', 'no floor')})",
         f"  delivery {doc['delivery']}, latency ms {doc['latency_ms']}, "
         f"cpu % {doc['cpu_percent']}",
     ]
