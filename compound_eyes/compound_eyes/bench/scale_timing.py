@@ -52,6 +52,7 @@ class ScaleOptions:
     startup_s: float = 6.0      # processes import, discover each other, first commands
     settle_s: float = 3.0       # publishing before the measured window opens
     linger_s: float = 2.0       # after publishing stops: last status and diagnostics
+    command_readers: str = 'process'    # or 'client': one /phase_delay reader per client
 
 
 def estimator_alone(options: ScaleOptions, ticks: int = 300) -> dict[str, float]:
@@ -117,7 +118,8 @@ def node_run(options: ScaleOptions, workdir: Path) -> dict[str, Any]:
                     '--first', str(first), '--clients', str(count),
                     '--cameras', str(options.cameras), '--fps', str(options.fps),
                     '--start-ns', str(start_ns), '--measure-from-ns', str(measure_ns),
-                    '--stop-ns', str(stop_ns), '--linger-s', str(options.linger_s)]
+                    '--stop-ns', str(stop_ns), '--linger-s', str(options.linger_s),
+                    '--command-readers', options.command_readers]
             peers.append(processes.start(f'publisher{index}',
                                          args + (['--watch-status'] if index == 0 else []),
                                          workdir / f'publisher{index}.log', env))
@@ -211,7 +213,9 @@ def run(duration_s: float = 20.0, options: ScaleOptions | None = None) -> BenchR
                f'simulated clients) shared {os.cpu_count()} cores; load average '
                f'{load_before} before, {_load()} after',
                'publishers run on the same cores as the server (at nice '
-               f'{PUBLISHER_NICENESS}, so they yield to it): their CPU competes with it'],
+               f'{PUBLISHER_NICENESS}, so they yield to it): their CPU competes with it',
+               f'/phase_delay readers: one per {options.command_readers}, each filtered by '
+               'client id (a real client takes every command and drops the others\')'],
         details={'options': asdict(options), 'estimator_alone': estimator, 'node': numbers,
                  'window_s': raw['window_s']})
 
@@ -261,12 +265,17 @@ def main() -> None:
                         help='processes the simulated clients are spread over')
     parser.add_argument('--command-rate', type=float, default=defaults.command_rate_hz,
                         help="server's command_rate_hz")
+    parser.add_argument('--command-readers', choices=('process', 'client'),
+                        default=defaults.command_readers,
+                        help='/phase_delay readers: one per publisher process, or one per '
+                             'simulated client as in a real rig (filtered by client id)')
     parser.add_argument('--json', type=Path, help='write the result document here')
     args = parser.parse_args()
     if min(args.clients, args.cameras, args.publishers) < 1 or args.fps <= 0:
         parser.error('--clients, --cameras, --publishers and --fps must be positive')
     options = ScaleOptions(args.clients, args.cameras, args.fps, args.duration,
-                           args.publishers, args.command_rate)
+                           args.publishers, args.command_rate,
+                           command_readers=args.command_readers)
     with sigterm_raises():
         doc = run(options.duration_s, options).to_dict()
     print_summary(doc)

@@ -8,7 +8,8 @@ process), counts commands received per client from measure_from_ns on, listens a
 and prints one JSON line (see `report`).
 
     python -m compound_eyes.bench.peers.timing_clients --first 0 --clients 16 --cameras 8 \
-        --fps 30 --start-ns N --measure-from-ns M --stop-ns S [--watch-status]
+        --fps 30 --start-ns N --measure-from-ns M --stop-ns S [--command-readers client] \
+        [--watch-status]
 """
 from __future__ import annotations
 
@@ -40,20 +41,14 @@ def _set_stamp(stamp: Time, ns: int) -> None:
     stamp.sec, stamp.nanosec = divmod(ns, _NS_PER_S)
 
 
-def client_id(index: int) -> str:
-    """Name of simulated client number index (the orchestrator uses it too)."""
-    return f'sim{index:03d}'
-
-
 class SimulatedClients:
     """The clients of this process: their publishers, delay filters and counters."""
 
     def __init__(self, node: Node, args: argparse.Namespace) -> None:
-        self.node = node
         self.cameras = args.cameras
         self.period_ns = round(1e9 / args.fps)
         self.measure_ns, self.stop_ns = args.measure_from_ns, args.stop_ns
-        self.ids = [client_id(i) for i in range(args.first, args.first + args.clients)]
+        self.ids = [f'sim{i:03d}' for i in range(args.first, args.first + args.clients)]
         rng = np.random.default_rng(args.first)
         self.latency_ns = [int(v) for v in rng.uniform(1e6, 9e6, len(self.ids))]
         self.rng = rng
@@ -74,12 +69,16 @@ class SimulatedClients:
         self.last_status: SyncStatus | None = None
         self.last_diagnostics: DiagnosticArray | None = None
         self.accepted_in_window: list[tuple[int, int]] = []   # (wall ns, server's count)
-        # Each real client gets every client's commands; here the writer filters by id, so a
-        # process hosting 16 clients does not spend its time on the other 48 clients' commands.
-        node.create_subscription(
-            PhaseDelay, topics.PHASE_DELAY, self._on_command, COMMAND_QOS,
-            content_filter_options=ContentFilterOptions(
-                'client_id >= %0 AND client_id <= %1', [f"'{self.ids[0]}'", f"'{self.ids[-1]}'"]))
+        # A real client takes every client's commands and drops the others'; here DDS filters
+        # by id, so a process hosting 16 clients does not spend its time on the other 48's.
+        # 'client': one reader per client, as many command readers as the real rig has.
+        ranges = ([(cid, cid) for cid in self.ids] if args.command_readers == 'client'
+                  else [(self.ids[0], self.ids[-1])])
+        for low, high in ranges:
+            node.create_subscription(
+                PhaseDelay, topics.PHASE_DELAY, self._on_command, COMMAND_QOS,
+                content_filter_options=ContentFilterOptions(
+                    'client_id >= %0 AND client_id <= %1', [f"'{low}'", f"'{high}'"]))
         if args.watch_status:
             node.create_subscription(SyncStatus, topics.SYNC_STATUS, self._on_status, STATUS_QOS)
             node.create_subscription(DiagnosticArray, topics.DIAGNOSTICS, self._on_diagnostics,
@@ -113,8 +112,8 @@ class SimulatedClients:
     def _message(self, cid: str) -> SyncedFrameSet:
         msg = SyncedFrameSet(client_id=cid, tick_period_ns=self.period_ns)
         msg.header.frame_id = cid
-        msg.frames = [CameraFrame(channel_id=f'cam{c}', payload=CameraFrame.PAYLOAD_NONE)
-                      for c in range(self.cameras)]
+        msg.frames = [CameraFrame(channel_id=f'cam{c}', camera_id='synthetic:triggered',
+                                  payload=CameraFrame.PAYLOAD_NONE) for c in range(self.cameras)]
         return msg
 
     def publish_tick(self, tick: int) -> None:
@@ -195,6 +194,8 @@ def main() -> None:
     parser.add_argument('--stop-ns', type=int, required=True, help='wall clock: end sets')
     parser.add_argument('--linger-s', type=float, default=2.0,
                         help='keep receiving status this long after stop')
+    parser.add_argument('--command-readers', choices=('process', 'client'), default='process',
+                        help='one /phase_delay reader per process or per simulated client')
     parser.add_argument('--watch-status', action='store_true',
                         help='also record the last /sync_status and /diagnostics')
     args = parser.parse_args()
