@@ -10,8 +10,8 @@ from __future__ import annotations
 from compound_eyes_msgs.msg import PhaseDelay
 
 from compound_eyes.config.server import ServerConfig
+from compound_eyes.interfaces.frame_set_cdr import TimingSet
 from compound_eyes.interfaces.stamps import time_from_ns
-from compound_eyes.nodes.timing_cdr import TimingSet
 from compound_eyes.phase.estimator import ClientState, PhaseEstimator, SetVerdict
 
 _MIN_PERIOD_NS = 1_000_000           # 1000 fps, the client's limit

@@ -12,6 +12,7 @@ from rclpy.node import Node
 from compound_eyes.clock.monitor import ClockMonitor
 from compound_eyes.clock.synced import SyncedClock
 from compound_eyes.config.server import ServerConfig
+from compound_eyes.interfaces.frame_set_cdr import from_cdr
 from compound_eyes.interfaces.stamps import time_from_ns
 from compound_eyes.nodes import topics
 from compound_eyes.nodes.lifecycle import run_until_signal
@@ -19,7 +20,6 @@ from compound_eyes.nodes.parameters import node_parameters
 from compound_eyes.nodes.qos import COMMAND_QOS, STATUS_QOS, TIMING_QOS
 from compound_eyes.nodes.server_loop import MALFORMED, ServerLoop
 from compound_eyes.nodes.sync_status_msg import build_diagnostics, build_sync_status
-from compound_eyes.nodes.timing_cdr import from_cdr
 
 NODE_NAME = 'compound_eyes_server'
 

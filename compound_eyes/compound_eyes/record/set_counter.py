@@ -6,29 +6,9 @@ decoded, which keeps counting cheap on full-image topics.
 """
 from __future__ import annotations
 
-import struct
 from dataclasses import dataclass, field
 
-
-def _align(offset: int, size: int) -> int:
-    return (offset + size - 1) // size * size
-
-
-def parse_set_head(data: bytes | memoryview) -> tuple[str, int]:
-    """Return (client_id, tick) of a CDR-serialized SyncedFrameSet without decoding frames."""
-    buf = memoryview(data)
-    if len(buf) < 4 or buf[1] not in (0, 1):
-        raise ValueError('not a CDR-encapsulated message (bad encapsulation header)')
-    endian = '<' if buf[1] == 1 else '>'
-    body = buf[4:]
-    pos = 8  # header.stamp: int32 sec + uint32 nanosec
-    (frame_len,) = struct.unpack_from(f'{endian}I', body, pos)
-    pos = _align(pos + 4 + frame_len, 4)
-    (client_len,) = struct.unpack_from(f'{endian}I', body, pos)
-    client_id = bytes(body[pos + 4:pos + 4 + client_len]).rstrip(b'\0').decode()
-    pos = _align(pos + 4 + client_len, 8)
-    (tick,) = struct.unpack_from(f'{endian}Q', body, pos)
-    return client_id, tick
+from compound_eyes.interfaces.frame_set_cdr import read_head
 
 
 @dataclass
@@ -62,7 +42,7 @@ class SetCounter:
 
     def add(self, topic: str, data: bytes | memoryview) -> None:
         """Count one serialized SyncedFrameSet received on topic."""
-        client_id, tick = parse_set_head(data)
+        client_id, tick = read_head(data)
         stream = self.streams.setdefault((topic, client_id), StreamCount())
         stream.received += 1
         stream.ticks.add(tick)

@@ -7,8 +7,8 @@ import pytest
 from compound_eyes_msgs.msg import CameraFrame, SyncedFrameSet
 from rclpy.serialization import serialize_message
 
+from compound_eyes.interfaces.frame_set_cdr import MAX_FRAMES, TimingSet, from_cdr
 from compound_eyes.interfaces.stamps import ns_from_time, time_from_ns
-from compound_eyes.nodes.timing_cdr import MAX_FRAMES, TimingSet, from_cdr
 
 _MAX_STAMP_NS = (2**31 - 1) * 10**9        # Time.sec is an int32
 
