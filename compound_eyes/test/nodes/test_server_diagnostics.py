@@ -33,10 +33,13 @@ def _statuses(probe: Probe) -> dict[str, DiagnosticStatus]:
     return {s.name: s for s in probe.diagnostics[-1][1].status} if probe.diagnostics else {}
 
 
-def _all_clients_ok(probe: Probe) -> bool:
+def _ready(probe: Probe, ntp: str) -> bool:
+    """Both clients OK and the clock's NTP failure named (after its first poll's timeouts)."""
     statuses = _statuses(probe)
-    return all(statuses.get(CLIENT_STATUS_PREFIX + c, DiagnosticStatus()).level
-               == DiagnosticStatus.OK for c in CLIENT_IDS)
+    clients = [statuses.get(CLIENT_STATUS_PREFIX + c) for c in CLIENT_IDS]
+    clock = statuses.get(SERVER_CLOCK_STATUS)
+    return (all(c is not None and c.level == DiagnosticStatus.OK for c in clients)
+            and clock is not None and ntp in clock.message)
 
 
 def test_diagnostics_show_degraded_ntp_as_warn_and_one_status_per_client(
@@ -47,8 +50,8 @@ def test_diagnostics_show_degraded_ntp_as_warn_and_one_status_per_client(
         rig.start_server(ntp=[unreachable])
         for client in DEMO_CLIENTS:
             rig.start_client(client)
-        wait_until(lambda: probe.all_in_state(CLIENT_IDS, LOCKED) and _all_clients_ok(probe),
-                   30, 'both clients LOCKED and OK in /diagnostics', rig)
+        wait_until(lambda: probe.all_in_state(CLIENT_IDS, LOCKED) and _ready(probe, unreachable),
+                   30, 'both clients LOCKED and OK, NTP failure named in /diagnostics', rig)
         statuses = _statuses(probe)
         rig.check_alive()
 
