@@ -68,6 +68,28 @@ class Analysis:
                          if row.tick >= self.outcome.t0_tick
                          for f in row.frames if f.true_ns is not None], dtype=np.int64)
 
+    def client_bias_us(self) -> dict[str, float]:
+        """Return each client's static offset from the others, in µs.
+
+        Per tick after lock, a client's mean true exposure time minus the mean over all
+        clients; the median over ticks is the static part of the error (loop residual, NTP
+        error), as opposed to per-tick jitter.
+        """
+        first = self.outcome.t0_tick + round(self.after_s * 1e9 / self.period_ns)
+        ticks: dict[int, dict[str, float]] = {}
+        for row in self.outcome.sets:
+            truths = [f.true_ns for f in row.frames if f.true_ns is not None]
+            if row.tick >= first and truths:
+                ticks.setdefault(row.tick, {})[row.client] = float(np.mean(truths))
+        deviations: dict[str, list[float]] = {}
+        for by_client in ticks.values():
+            if len(by_client) > 1:
+                mean = float(np.mean(list(by_client.values())))
+                for client, value in by_client.items():
+                    deviations.setdefault(client, []).append(value - mean)
+        return {client: round(float(np.median(values)) / 1e3, 1)
+                for client, values in sorted(deviations.items())}
+
     def server_lock_s(self, clients: int) -> float | None:
         """Scenario time of the first /sync_status with every client LOCKED."""
         t0_ns = self.outcome.t0_tick * self.period_ns

@@ -56,6 +56,7 @@ def build_result(measured: Measured) -> BenchResult:
         'hosts': [vars(host) for host in scenario.hosts],
         'startup_s': round(outcome.startup_s, 2),
         'server_lock_time_s': main.server_lock_s(scenario.clients),
+        'client_bias_us': main.client_bias_us(),
         'disturbances': main.disturbances,
         'crashed': outcome.crashed,
         'undecodable_frames': sum(1 for row in outcome.sets for f in row.frames
