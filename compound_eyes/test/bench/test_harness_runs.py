@@ -13,9 +13,10 @@ import pytest
 
 from compound_eyes.bench.netns import list_namespaces, remove_namespaces
 
-pytestmark = [pytest.mark.slow, pytest.mark.netns, pytest.mark.skipif(
+pytestmark = pytest.mark.slow
+needs_root = pytest.mark.skipif(
     os.geteuid() != 0, reason='the harness puts every host in its own network namespace: '
-                              'needs root')]
+                              'needs root')
 
 ISSUE_KEYS = {
     'host': ('cpu_count', 'python', 'ros_wheels_version'),
@@ -88,6 +89,7 @@ def run_bench(tmp_path: Path, env: dict[str, str], *args: str) -> dict:
     return json.loads(out.read_text())
 
 
+@needs_root
 def test_triggered_run_locks_and_reports_every_key(tmp_path: Path, ros_env: dict) -> None:
     result = run_bench(tmp_path, ros_env, '--scenario', 'triggered-3x1', '--duration', '6')
     for path, keys in ISSUE_KEYS.items():
@@ -106,6 +108,7 @@ def test_triggered_run_locks_and_reports_every_key(tmp_path: Path, ros_env: dict
     assert result['details']['crashed'] == []
 
 
+@needs_root
 def test_churn_client_rejoins_and_relocks(tmp_path: Path, ros_env: dict) -> None:
     result = run_bench(tmp_path, ros_env, '--scenario', 'churn', '--duration', '24',
                        '--skip', 'floor,baseline')
@@ -119,6 +122,7 @@ def test_churn_client_rejoins_and_relocks(tmp_path: Path, ros_env: dict) -> None
     assert result['sync']['lock_time_s'] is not None
 
 
+@needs_root
 def test_sigterm_mid_run_tears_everything_down(tmp_path: Path, ros_env: dict) -> None:
     keep = tmp_path / 'run'
     bench = subprocess.Popen(
@@ -145,3 +149,12 @@ def test_sigterm_mid_run_tears_everything_down(tmp_path: Path, ros_env: dict) ->
             os.killpg(bench.pid, signal.SIGKILL)
             bench.wait()
         remove_namespaces(prefix)
+
+
+def test_one_namespace_fallback_is_labelled(tmp_path: Path, ros_env: dict) -> None:
+    result = run_bench(tmp_path, ros_env, '--scenario', 'triggered-3x1', '--duration', '4',
+                       '--no-namespaces', '--skip', 'floor,baseline')
+    assert result['namespaces'] is False
+    assert any('loopback' in note for note in result['notes'])
+    assert result['delivery']['sets_received'] > 0
+    assert result['sync']['cross_client_error_us']['median'] < 2000
