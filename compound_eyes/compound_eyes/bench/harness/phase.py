@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -61,7 +61,6 @@ class PhaseOutcome:
     cpu_percent: dict[str, float]
     crashed: list[str]
     processes: int
-    notes: list[str] = field(default_factory=list)
 
 
 class _Phase:

@@ -1,6 +1,8 @@
 """Scenario 6: the image rig's delivery (part a) plus the transport race of bench.transport (b)."""
 from __future__ import annotations
 
+import os
+
 from compound_eyes.bench import transport
 from compound_eyes.bench.stats import BenchResult
 
@@ -15,6 +17,8 @@ def add_transport_race(result: BenchResult, use_namespaces: bool) -> None:
     """Run part (b) and fold its ratio, target, CPU and rows into part (a)'s result."""
     seconds = min(max(result.duration_s / 6, SECONDS_PER_VARIANT[0]), SECONDS_PER_VARIANT[1])
     variants = tuple(v for v in transport.VARIANTS if v.name in VARIANTS)
+    if use_namespaces:  # the peers inherit this process's environment; LOCALHOST would cut them
+        os.environ.pop('ROS_AUTOMATIC_DISCOVERY_RANGE', None)
     race = transport.run(seconds, variants, use_namespaces)
     result.ours_over_seed_fps = race.ours_over_seed_fps
     result.targets.update(race.targets)
