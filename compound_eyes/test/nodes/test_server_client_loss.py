@@ -59,7 +59,7 @@ def test_crashed_client_is_lost_then_relocks_while_the_other_stays_locked(
     lost_after = lost_at - crashed_at
     print(f'{LEAVING}: LOST {lost_after:.2f} s after SIGKILL (lost_timeout_s '
           f'{LOST_TIMEOUT_S}), LOCKED again {relocked_at - returned_at:.1f} s after restart')
-    assert LOST_TIMEOUT_S - 0.1 <= lost_after <= LOST_TIMEOUT_S + STATUS_PERIOD_S + 2.0
+    assert LOST_TIMEOUT_S - 0.5 <= lost_after <= LOST_TIMEOUT_S + STATUS_PERIOD_S + 2.0
     staying = [next(c.lock_state for c in msg.clients if c.client_id == STAYING)
                for msg in during]
     assert staying.count(LOCKED) >= 0.9 * len(staying), staying
