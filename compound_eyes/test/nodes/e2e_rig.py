@@ -6,6 +6,7 @@ temp dir, and the conftest `processes` fixture stops whatever is left, also on f
 """
 from __future__ import annotations
 
+import fcntl
 import os
 import signal
 import subprocess
@@ -38,6 +39,7 @@ class Rig:
         self.root = root
         self.procs: dict[str, subprocess.Popen] = {}
         self.crashed: set[int] = set()
+        self.dds_segments_at_crash: set[Path] = set()
 
     def start_server(self, name: str = 'server', ntp: Sequence[str] = (),
                      **params: Any) -> subprocess.Popen:
@@ -69,6 +71,9 @@ class Rig:
 
     def crash(self, name: str) -> None:
         """SIGKILL only the node's main process, as a crash would; its workers follow."""
+        self.dds_segments_at_crash |= {lock for lock in SHM_DIR.glob('fastdds_*_el')
+                                       if not lock.name.startswith('fastdds_port')
+                                       and _locked(lock)}
         proc = self.procs.pop(name)
         proc.kill()
         proc.wait(timeout=10)
@@ -100,9 +105,32 @@ class Rig:
                 if name.startswith(segment_prefix(pid))]
 
     def remove_leaked_segments(self) -> None:
-        """Unlink what a crash left behind, so a failing test leaves no litter either."""
+        """Unlink what a crash left behind, so a failing test leaves no litter either.
+
+        Besides our capture segments that is the crashed participant's Fast DDS segment: one
+        whose lock file was held by a live process at the crash and is free now.
+        """
         for name in self.leaked_segments():
             (SHM_DIR / name).unlink(missing_ok=True)
+        for lock in self.dds_segments_at_crash:
+            if lock.exists() and not _locked(lock):
+                lock.with_name(lock.name.removesuffix('_el')).unlink(missing_ok=True)
+                lock.unlink(missing_ok=True)
+
+
+def _locked(lock: Path) -> bool:
+    """Whether a live Fast DDS participant holds this segment's lock file (it uses flock)."""
+    try:
+        fd = os.open(lock, os.O_RDONLY)
+    except FileNotFoundError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)
+    return False
 
 
 def wait_until(condition: Callable[[], Any], timeout_s: float, what: str,
