@@ -25,8 +25,9 @@ import numpy as np
 
 from compound_eyes.analysis.tick_truth import FrameTruth, TickTruthCollector
 from compound_eyes.bench.cpu import CpuSampler
-from compound_eyes.bench.fastdds_profile import profile_env, write_profile
+from compound_eyes.bench.fastdds_profile import profile_env
 from compound_eyes.bench.machine_cpu import MachineCpu
+from compound_eyes.bench.shm_profile import write_shm_profile
 from compound_eyes.bench.stats import BenchResult, Delivery, Target, summarize_us
 from compound_eyes.camera.timecode import decode as decode_timecode
 from compound_eyes.capture.engine import CaptureEngine
@@ -62,11 +63,11 @@ class Load:
     width: int
     height: int
     image_format: str
-    large_buffers: bool = False   # the 4 MB socket-buffer profile of bench/fastdds_profile
+    large_shm: bool = False   # Fast DDS with a 32 MiB shared-memory segment (bench/shm_profile)
 
 
 LOADS = (Load('bgr8 640x480', 640, 480, 'bgr8'),
-         Load('bgr8 640x480, 4 MB DDS buffers', 640, 480, 'bgr8', large_buffers=True),
+         Load('bgr8 640x480, 32 MiB DDS shm', 640, 480, 'bgr8', large_shm=True),
          Load('jpeg 1280x720', 1280, 720, 'jpeg'))
 
 
@@ -141,8 +142,8 @@ def sustained(load: Load, index: int, seconds: float, workdir: Path,
     params = write_parameters(workdir / f'{namespace}.yaml',
                               client_document('triggered', load.width, load.height,
                                               load.image_format))
-    if load.large_buffers:
-        env = {**env, **profile_env(write_profile(workdir / f'{namespace}_fastdds.xml'))}
+    if load.large_shm:
+        env = {**env, **profile_env(write_shm_profile(workdir / f'{namespace}_fastdds.xml'))}
     logs = workdir / 'logs'
     with ProcessSet() as processes:
         counter = processes.start('counter', [

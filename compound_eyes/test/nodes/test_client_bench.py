@@ -20,8 +20,11 @@ def test_in_process_truth_decodes_every_camera(ros_env):
     assert row['cpu_percent']['bench'] > 0 and row['cpu_percent']['others'] >= 0
 
 
-def test_sustained_load_counts_sets_and_client_cpu(tmp_path, ros_env):
-    row = sustained(Load('small', 160, 120, 'bgr8'), 0, 3.0, tmp_path, ros_env)
+@pytest.mark.parametrize('large_shm', [False, True], ids=['default DDS', 'large shm'])
+def test_sustained_load_counts_sets_and_client_cpu(tmp_path, ros_env, large_shm):
+    row = sustained(Load('small', 160, 120, 'bgr8', large_shm), 0, 3.0, tmp_path, ros_env)
+    for log in (tmp_path / 'logs').glob('*.log'):
+        assert 'XMLPARSER' not in log.read_text(), f'Fast DDS rejected the profile: {log}'
     assert row['received'] >= 30 and row['expected'] >= row['received']
     assert row['timing_received'] >= 30
     assert row['dropped_sets'] == row['missed'] + row['incomplete']
