@@ -42,7 +42,7 @@ from compound_eyes.demo.configs import (
     client_parameters,
     write_parameters,
 )
-from compound_eyes.launcher.processes import ProcessSet, cli_command
+from compound_eyes.launcher.processes import ManagedProcess, ProcessSet, cli_command
 from compound_eyes.signals import sigterm_raises
 
 CLIENT_ID = 'bench_client'
@@ -144,12 +144,12 @@ def sustained(load: Load, index: int, seconds: float, workdir: Path,
                                               load.image_format))
     if load.large_shm:
         env = {**env, **profile_env(write_shm_profile(workdir / f'{namespace}_fastdds.xml'))}
-    logs = workdir / 'logs'
+    logs, report_path = workdir / 'logs', workdir / f'{namespace}_counts.json'
     with ProcessSet() as processes:
         counter = processes.start('counter', [
             sys.executable, '-m', 'compound_eyes.bench.client_bench_counter',
             '--namespace', f'/{namespace}', '--cameras', str(CAMERAS),
-            '--warmup', str(WARMUP_S), '--duration', str(seconds)],
+            '--warmup', str(WARMUP_S), '--duration', str(seconds), '--out', str(report_path)],
             logs / f'{namespace}_counter.log', env)
         client = processes.start('client', cli_command(
             'client', '--params-file', str(params), '--namespace', namespace),
@@ -167,14 +167,16 @@ def sustained(load: Load, index: int, seconds: float, workdir: Path,
         cpu = sampler.stop()
         cpu['machine'] = machine.stop()
         cpu['others'] = max(0.0, cpu['machine'] - cpu['client'] - cpu['subscriber'])
-        counter.popen.wait(timeout=60)
-        report = _last_json(counter.log_path.read_text())
+        if counter.popen.wait(timeout=60) != 0 or not report_path.exists():
+            raise RuntimeError(f'counter failed:\n{counter.log_tail()}')
+        report = json.loads(report_path.read_text())
     dropped = report['missed'] + report['incomplete']
     return {'load': load.name, 'seconds': seconds, 'cpu_percent': cpu,
             'dropped_sets': dropped, **report}
 
 
-def _await_line(process, needle: str, watched: list, timeout_s: float) -> None:
+def _await_line(process: ManagedProcess, needle: str, watched: list[ManagedProcess],
+                timeout_s: float) -> None:
     """Wait until process logged needle; fail early (with logs) when a process exited."""
     deadline = time.monotonic() + timeout_s
     while needle not in process.log_path.read_text(errors='replace'):
@@ -185,18 +187,11 @@ def _await_line(process, needle: str, watched: list, timeout_s: float) -> None:
         time.sleep(0.1)
 
 
-def _check_running(watched: list) -> None:
+def _check_running(watched: list[ManagedProcess]) -> None:
     dead = [p for p in watched if not p.running]
     if dead:
         raise RuntimeError('exited early: ' + '\n'.join(f'--- {p.name}\n{p.log_tail()}'
                                                         for p in dead))
-
-
-def _last_json(text: str) -> dict[str, Any]:
-    lines = [line for line in text.splitlines() if line.startswith('{')]
-    if not lines:
-        raise RuntimeError(f'counter printed no report: {text[-500:]!r}')
-    return json.loads(lines[-1])
 
 
 def run(seconds: float, sustained_s: float) -> BenchResult:

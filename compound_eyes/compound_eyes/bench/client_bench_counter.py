@@ -2,22 +2,24 @@
 
 It counts a client's sets on the image topic over a window (gaps in the tick sequence,
 incomplete sets, arrival latency), decodes the timecodes of every Nth tick with the demo's
-TruthMonitor, and prints one JSON line when the window is over. It prints "first set" as
+TruthMonitor, and writes a JSON report when the window is over. It prints "first set" as
 soon as anything arrived, so the orchestrator can align its CPU sampling with the window.
 
     python -m compound_eyes.bench.client_bench_counter --namespace /ns \
-        --warmup 3 --duration 60 --truth-every 15
+        --warmup 3 --duration 60 --truth-every 15 --out counts.json
 """
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import time
 
 import rclpy
 from compound_eyes_msgs.msg import SyncedFrameSet
 from rclpy.executors import ExternalShutdownException
 
-from compound_eyes.bench.peers.common import ReceiveCounter, print_report
+from compound_eyes.bench.peers.common import ReceiveCounter
 from compound_eyes.bench.stats import summarize_us
 from compound_eyes.interfaces.stamps import ns_from_time
 from compound_eyes.nodes import topics
@@ -98,7 +100,7 @@ class WindowCounter(TruthMonitor):
 
 
 def main() -> None:
-    """Count until the window is over (or SIGINT), then print the report line."""
+    """Count until the window is over (or SIGINT), then write the report (atomically)."""
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument('--namespace', required=True, help='the client namespace, e.g. /ns')
@@ -106,6 +108,7 @@ def main() -> None:
     parser.add_argument('--warmup', type=float, default=3.0, help='seconds after the first set')
     parser.add_argument('--duration', type=float, default=60.0, help='counting window, s')
     parser.add_argument('--truth-every', type=int, default=15, help='decode every Nth tick')
+    parser.add_argument('--out', required=True, help='write the JSON report here')
     args = parser.parse_args()
     rclpy.init()
     node = WindowCounter(args.namespace, args.cameras, args.warmup, args.duration,
@@ -116,7 +119,9 @@ def main() -> None:
     except (KeyboardInterrupt, ExternalShutdownException):
         pass
     finally:
-        print_report(node.report())
+        with open(args.out + '.tmp', 'w') as out:
+            json.dump(node.report(), out)
+        os.replace(args.out + '.tmp', args.out)
         node.destroy_node()
         rclpy.try_shutdown()
 
