@@ -12,15 +12,15 @@ import cv2
 import numpy as np
 
 from compound_eyes.export.delimited import write_delimited
-from compound_eyes.export.frames import (
+from compound_eyes.export.frames import camera_frames
+from compound_eyes.export.rosidl_message import to_rosidl
+from compound_eyes.interfaces.images import (
     PAYLOAD_COMPRESSED,
     PAYLOAD_RAW,
-    camera_frames,
+    frame_image,
     raw_image,
-    stamp_ns,
-    to_bgr,
 )
-from compound_eyes.export.rosidl_message import to_rosidl
+from compound_eyes.interfaces.stamps import ns_from_time
 from compound_eyes.record.bag_reader import BagMessage
 
 
@@ -82,14 +82,14 @@ class LegacyExporter:
                 channels = 1 if pixels.ndim == 2 else pixels.shape[2]
                 fmt, data = frame.image.encoding, pixels.tobytes()
             elif frame.payload == PAYLOAD_COMPRESSED:
-                decoded = to_bgr(frame)
+                decoded = frame_image(frame)
                 rows, cols = decoded.shape[:2]
                 channels = 1 if decoded.ndim == 2 else decoded.shape[2]
                 fmt = frame.compressed_image.format
                 data = np.asarray(frame.compressed_image.data, np.uint8).tobytes()
             else:
                 continue
-            self.video.frames.add(timestamp=stamp_ns(frame.capture_stamp), cols=cols,
+            self.video.frames.add(timestamp=ns_from_time(frame.capture_stamp), cols=cols,
                                   rows=rows, channels=channels, format=fmt,
                                   image_bytes=data, channel_id=name)
 
@@ -125,11 +125,11 @@ class ImagesExporter:
                 continue
             folder = self.out / name
             folder.mkdir(parents=True, exist_ok=True)
-            path = folder / (f'{message.msg.tick:06d}_{stamp_ns(frame.capture_stamp)}.'
+            path = folder / (f'{message.msg.tick:06d}_{ns_from_time(frame.capture_stamp)}.'
                              f'{_image_extension(frame)}')
             if frame.payload == PAYLOAD_COMPRESSED:  # keep the camera's bytes untouched
                 path.write_bytes(np.asarray(frame.compressed_image.data, np.uint8).tobytes())
-            elif not cv2.imwrite(str(path), to_bgr(frame)):
+            elif not cv2.imwrite(str(path), frame_image(frame)):
                 raise OSError(f'could not write {path}')
             self.count += 1
 
@@ -152,7 +152,7 @@ class VideoExporter:
         """Append every frame of the set to its camera's video."""
         fps = 1e9 / message.msg.tick_period_ns if message.msg.tick_period_ns > 0 else 30.0
         for name, frame in camera_frames(message):
-            pixels = to_bgr(frame)
+            pixels = frame_image(frame)
             if pixels is None:
                 continue
             if pixels.ndim == 2:

@@ -72,7 +72,6 @@ class ClientNode(Node):
         self.create_timer(1.0, self._publish_clock_status)
         self._stop = threading.Event()
         self._publisher_thread = threading.Thread(target=self._publish_sets, daemon=True)
-        self.sets_published = 0
         self._delay_in_engine: int | None = None
 
     def start(self) -> None:
@@ -114,7 +113,6 @@ class ClientNode(Node):
             self.timing_pub.publish(build_frame_set(frame_set, with_images=False, **common))
             if config.publish_images:
                 self.full_pub.publish(build_frame_set(frame_set, with_images=True, **common))
-            self.sets_published += 1
 
     def _apply_delay(self) -> None:
         """Advance the slewed delay by one tick and hand it to the capture processes."""

@@ -12,7 +12,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from compound_eyes.export.frames import camera_frames, stamp_ns, to_bgr
+from compound_eyes.export.frames import camera_frames
+from compound_eyes.interfaces.images import frame_image
+from compound_eyes.interfaces.stamps import ns_from_time
 from compound_eyes.record.bag_reader import BagMessage
 from compound_eyes.record.types import CLOCK_STATUS, SYNC_STATUS, SYNCED_FRAME_SET
 
@@ -52,13 +54,13 @@ class BagStats:
         if message.msgtype == SYNCED_FRAME_SET:
             self._add_set(message)
         elif message.msgtype == SYNC_STATUS:
-            t = stamp_ns(message.msg.header.stamp)
+            t = ns_from_time(message.msg.header.stamp)
             for client in message.msg.clients:
                 self.status_residuals[client.client_id].append((t, client.residual_ns))
                 self.lock_states[client.client_id].append((t, client.lock_state))
         elif message.msgtype == CLOCK_STATUS:
             self.ntp[message.msg.header.frame_id].append(
-                (stamp_ns(message.msg.header.stamp), message.msg.measured_offset_ns,
+                (ns_from_time(message.msg.header.stamp), message.msg.measured_offset_ns,
                  message.msg.applied_offset_ns))
 
     def _add_set(self, message: BagMessage) -> None:
@@ -67,7 +69,7 @@ class BagStats:
         self.sets[client].add(msg.tick)
         first_copy = not any(k.startswith(f'{client}/') for k in self.stamps[msg.tick])
         for name, frame in camera_frames(message):
-            self.stamps[msg.tick][name] = stamp_ns(frame.capture_stamp)
+            self.stamps[msg.tick][name] = ns_from_time(frame.capture_stamp)
             self.dropped[name] = max(self.dropped.get(name, 0), frame.dropped_frames)
             self.reconnects[name] = max(self.reconnects.get(name, 0), frame.reconnects)
             if frame.payload != 0:
@@ -82,13 +84,13 @@ class BagStats:
             self.decoder_available = False
             return
         try:
-            true_ns = decode(to_bgr(frame))
+            true_ns = decode(frame_image(frame))
         except ValueError:
             true_ns = None
         if true_ns is None:
             self.undecodable += 1
         else:
-            self.true_errors[name].append(stamp_ns(frame.capture_stamp) - true_ns)
+            self.true_errors[name].append(ns_from_time(frame.capture_stamp) - true_ns)
 
     def cameras(self) -> list[str]:
         """Return every client/channel seen, sorted."""

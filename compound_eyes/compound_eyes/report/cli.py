@@ -6,8 +6,9 @@ import json
 import sys
 from pathlib import Path
 
-from compound_eyes.export.frames import camera_frames, is_full_set_topic, to_bgr
+from compound_eyes.export.frames import camera_frames, is_full_set_topic
 from compound_eyes.export.progress import Progress
+from compound_eyes.interfaces.images import frame_image
 from compound_eyes.record.bag_reader import BagDamagedError, read_messages, topic_counts
 from compound_eyes.record.types import CLOCK_STATUS, SYNC_STATUS, SYNCED_FRAME_SET
 from compound_eyes.report import html, plots
@@ -29,7 +30,7 @@ def _contact_images(bag: Path, tick: int) -> dict:
     images = {}
     for message in read_messages(bag, lambda t, m: m == SYNCED_FRAME_SET):
         if is_full_set_topic(message) and message.msg.tick == tick:
-            images.update((name, to_bgr(frame)) for name, frame in camera_frames(message))
+            images.update((name, frame_image(frame)) for name, frame in camera_frames(message))
     return {name: image for name, image in images.items() if image is not None}
 
 
