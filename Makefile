@@ -11,10 +11,10 @@ bench:
 	./compound-eyes bench --all
 
 lint:
-	tools/with-env ruff check compound_eyes
+	tools/with-env ruff check compound_eyes compound_eyes_rig conftest.py
 
 proto:
-	./compound-eyes export-proto
+	./compound-eyes proto
 
 clean:
 	rm -rf build install log .venv .env.lock

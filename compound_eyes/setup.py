@@ -28,5 +28,13 @@ setup(
             'server = compound_eyes.nodes.server_node:main',
             'recorder = compound_eyes.nodes.recorder_node:main',
         ],
+        'compound_eyes.verbs': [
+            'client = compound_eyes.cli.client',
+            'server = compound_eyes.cli.server',
+            'record = compound_eyes.cli.record',
+            'export = compound_eyes.cli.export',
+            'report = compound_eyes.cli.report',
+            'proto = compound_eyes.cli.proto',
+        ],
     },
 )

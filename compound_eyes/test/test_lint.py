@@ -1,4 +1,4 @@
-"""The project's Python passes ruff with the repository's ruff.toml (style, docstrings, imports)."""
+"""Every package's Python passes ruff with the repository's ruff.toml (style, docs, imports)."""
 from __future__ import annotations
 
 import shutil
@@ -29,8 +29,13 @@ def _check(target: Path) -> None:
     assert result.returncode == 0, f'ruff check {target}:\n{result.stdout}{result.stderr}'
 
 
-def test_python_package_and_tests_pass_ruff():
-    _check(ROOT / 'compound_eyes')
+@pytest.mark.parametrize('package', ['compound_eyes', 'compound_eyes_rig'])
+def test_python_package_and_tests_pass_ruff(package):
+    _check(ROOT / package)
+
+
+def test_shared_fixtures_pass_ruff():
+    _check(ROOT / 'conftest.py')
 
 
 def test_launch_files_pass_ruff():

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from compound_eyes.cli.node_runner import ros_arguments, run_node
 
+HELP = 'run a client node (cameras -> SyncedFrameSet)'
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Declare the client's options."""

@@ -1,32 +1,28 @@
-"""Entry point of the ``compound-eyes`` command: one verb per module, each a thin adapter."""
+"""Entry point of the ``compound-eyes`` command: one verb per module, each a thin adapter.
+
+Verbs are found through the ``compound_eyes.verbs`` entry-point group, so other packages (the
+rig's ``demo`` and ``bench``) add verbs without this package naming them. A verb module has
+``HELP`` (one line), ``add_arguments(parser)`` and ``run(args)``, and imports heavy things
+only in ``run``.
+"""
 from __future__ import annotations
 
 import argparse
-import importlib
 import sys
+from importlib.metadata import entry_points
 
-# verb -> (module with add_arguments/run, one-line help). Modules import heavy things in run().
-VERBS: dict[str, tuple[str, str]] = {
-    'demo': ('compound_eyes.cli.demo', 'server + two synthetic clients: lock, record, report'),
-    'client': ('compound_eyes.cli.client', 'run a client node (cameras -> SyncedFrameSet)'),
-    'server': ('compound_eyes.cli.server', 'run the phase-delay server node'),
-    'record': ('compound_eyes.cli.record', 'record synced topics into a rosbag2 MCAP bag'),
-    'export': ('compound_eyes.cli.export', 'export a bag to protobuf, legacy, images or video'),
-    'report': ('compound_eyes.cli.report', 'write an HTML sync report of a bag'),
-    'bench': ('compound_eyes.cli.bench', 'multi-host ground-truth benchmarks (issue 5 scenarios)'),
-    'proto': ('compound_eyes.cli.proto', 'regenerate or check the .proto exported from .msg'),
-}
+VERB_GROUP = 'compound_eyes.verbs'
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """Build the parser with every verb's arguments."""
+    """Build the parser with every installed verb's arguments."""
     parser = argparse.ArgumentParser(
         prog='compound-eyes',
         description='Software-synchronized capture from many cameras on many computers.')
     verbs = parser.add_subparsers(dest='verb', metavar='VERB', required=True)
-    for verb, (module_name, help_text) in VERBS.items():
-        module = importlib.import_module(module_name)
-        sub = verbs.add_parser(verb, help=help_text, description=help_text)
+    for entry in sorted(entry_points(group=VERB_GROUP), key=lambda e: e.name):
+        module = entry.load()
+        sub = verbs.add_parser(entry.name, help=module.HELP, description=module.HELP)
         module.add_arguments(sub)
         sub.set_defaults(run=module.run)
     return parser

@@ -1,11 +1,11 @@
 """Run a node's main in this process with a validated parameter file, as `ros2 run` would."""
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from pathlib import Path
 
 from compound_eyes.config.errors import ConfigError
+from compound_eyes.nodes.dds_profile import use_large_frame_profile
 
 
 def ros_arguments(params_file: Path | None, namespace: str | None,
@@ -19,19 +19,6 @@ def ros_arguments(params_file: Path | None, namespace: str | None,
     for name, value in overrides.items():
         args += ['-p', f'{name}:={value}']
     return args
-
-
-PROFILE_VARIABLE = 'FASTDDS_DEFAULT_PROFILES_FILE'
-
-
-def use_large_frame_profile() -> None:
-    """Give Fast DDS 4 MiB socket buffers unless the user chose a profile of their own."""
-    if PROFILE_VARIABLE in os.environ:
-        return
-    from ament_index_python.packages import get_package_share_directory
-
-    share = Path(get_package_share_directory('compound_eyes'))
-    os.environ[PROFILE_VARIABLE] = str(share / 'config' / 'fastdds_large_frames.xml')
 
 
 def run_node(node_main: Callable[[list[str]], int], validate: Callable[[], object],

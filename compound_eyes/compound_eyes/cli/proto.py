@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 
+HELP = 'regenerate or check the .proto exported from .msg'
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Declare the options."""

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from compound_eyes.cli.node_runner import ros_arguments, run_node
 
+HELP = 'run the phase-delay server node'
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Declare the server's options."""

@@ -1,1 +1,0 @@
-"""Ground-truth analysis of synced captures (decoded timecodes vs published stamps)."""

@@ -1,1 +1,0 @@
-"""Real helper services (an NTP server, ...) that tests and benchmarks start and always stop."""

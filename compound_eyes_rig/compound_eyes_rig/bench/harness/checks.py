@@ -1,0 +1,146 @@
+"""Scenario-specific measurements and the targets of issue 5 they are judged against."""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from compound_eyes_rig.bench.harness.analysis import LOCKED, LOST, Analysis
+from compound_eyes_rig.bench.harness.delivery import dishonest_sets
+from compound_eyes_rig.bench.harness.rows import StatusRow
+from compound_eyes_rig.bench.harness.scenarios import (
+    CAMERA_FAULT,
+    CLOCK_STEP,
+    KILL_CLIENT,
+    START_CLIENT,
+    Scenario,
+)
+from compound_eyes_rig.bench.harness.ticks import TickSeries, score_ticks
+from compound_eyes_rig.bench.stats import Target, summarize_us
+
+REJOIN_GRACE_S = 3.0    # a failed camera is retried with backoff up to 2 s
+
+
+def _percentile_us(values_ns: np.ndarray, q: float) -> float | None:
+    return float(np.percentile(values_ns, q)) / 1e3 if len(values_ns) else None
+
+
+def _first(analysis: Analysis, kind: str) -> dict[str, Any] | None:
+    return next((d for d in analysis.disturbances if d['kind'] == kind), None)
+
+
+ABSOLUTE_MEDIAN_US = 50.0
+FLOOR_FACTOR = 1.5
+
+
+def floor_note(summary: dict[str, Any]) -> str | None:
+    """Say so when the machine's floor rules out the absolute median target."""
+    floor = summary['floor']['wake_spread_us']['median']
+    if floor is None or floor <= ABSOLUTE_MEDIAN_US:
+        return None
+    return (f'the wake-spread floor ({floor:.0f} us median) does not allow a '
+            f'{ABSOLUTE_MEDIAN_US:.0f} us median here; ours_over_floor_median is the target '
+            'that applies')
+
+
+def sync_targets(summary: dict[str, Any]) -> dict[str, Target]:
+    """Targets of the triggered scenarios, from the result's summarized numbers (µs, s)."""
+    cross = summary['sync']['cross_client_error_us']
+    return {
+        'ours_over_floor_median': Target(FLOOR_FACTOR,
+                                         summary['ratio']['ours_over_floor_median']),
+        'cross_client_median_us': Target(ABSOLUTE_MEDIAN_US, cross['median']),
+        'cross_client_p99_us': Target(500.0, cross['p99']),
+        'lock_time_s': Target(2.0, summary['sync']['lock_time_s']),
+        'stamp_error_median_us': Target(50.0, summary['sync']['stamp_error_us']['median']),
+    }
+
+
+def clock_step(scenario: Scenario, analysis: Analysis) -> tuple[dict, dict[str, Target]]:
+    """Relock after the step, and the error among the clients that were not stepped."""
+    stepped = next(d.client for d in scenario.disturbances if d.kind == CLOCK_STEP)
+    others = {h.client_id for h in scenario.hosts} - {stepped}
+    series = TickSeries.of(score_ticks(analysis.outcome.sets, len(others), only=others),
+                           analysis.period_ns, analysis.outcome.t0_tick)
+    others_error = series.between(analysis.after_s)
+    details = {'stepped_client': stepped,
+               'others_cross_client_error_us': summarize_us(others_error)}
+    return details, {'relock_time_s': Target(2.0, analysis.relock_time_s),
+                     'others_p99_us': Target(1000.0, _percentile_us(others_error, 99))}
+
+
+def churn(scenario: Scenario, analysis: Analysis) -> tuple[dict, dict[str, Target]]:
+    """Survivors while a client is gone, the rejoin's relock, crashes and set honesty."""
+    outcome = analysis.outcome
+    kill, back = _first(analysis, KILL_CLIENT), _first(analysis, START_CLIENT)
+    details: dict[str, Any] = {}
+    rejoin = None
+    if kill and back:
+        survivors = analysis.series.between(kill['caused_s'], back['caused_s'])
+        details['survivors_cross_client_error_us'] = summarize_us(survivors)
+        gone = kill['client']
+        t0_ns = outcome.t0_tick * analysis.period_ns
+        window = [s for s in outcome.statuses
+                  if kill['caused_s'] + 3 <= (s.received_ns - t0_ns) / 1e9 < back['caused_s']]
+        details['survivors_locked_fraction'] = (
+            sum(all(v == LOCKED for c, v in s.states.items() if c != gone) for s in window)
+            / len(window) if window else None)
+        lives = [life for life in outcome.lives if life.client == gone]
+        returned = [row.received_ns for row in outcome.sets
+                    if len(lives) > 1 and lives[-1].holds(row)]
+        rejoined = bool(returned)
+        details['rejoined'] = rejoined
+        details['rejoin_unseen_by_server_s'] = _unseen_by_server_s(outcome.statuses, gone,
+                                                                   min(returned, default=None))
+        rejoin = back['relock_s'] if rejoined else None
+    dishonest = len(dishonest_sets(outcome.sets, scenario.channels))
+    survivors_unlocked = kill['relock_s'] if kill else None   # 0.0: never lost the lock
+    details.update(survivors_unlocked_s=survivors_unlocked, rejoin_relock_s=rejoin,
+                   sets_not_listing_missing=dishonest)
+    return details, {'crashed_processes': Target(0, len(outcome.crashed)),
+                     'survivors_unlocked_s': Target(0.0, survivors_unlocked),
+                     'rejoin_relock_s': Target(2.0, rejoin),
+                     'sets_not_listing_missing': Target(0, dishonest)}
+
+
+def _unseen_by_server_s(statuses: list[StatusRow], client: str, first_set_ns: int | None
+                        ) -> float | None:
+    """Return how long the server still reported a returning client LOST.
+
+    Counted from the collector's first set of the client: until then the server had not
+    received the client's timing sets.
+    """
+    if first_set_ns is None:
+        return None
+    seen = next((s.received_ns for s in statuses if s.received_ns >= first_set_ns
+                 and s.states.get(client, LOST) != LOST), None)
+    return None if seen is None else (seen - first_set_ns) / 1e9
+
+
+def camera_fault(scenario: Scenario, analysis: Analysis) -> tuple[dict, dict[str, Target]]:
+    """Frames the healthy cameras lost around the fault, and when the failed one came back."""
+    fault = next(d for d in scenario.disturbances if d.kind == CAMERA_FAULT)
+    start_s = _first(analysis, CAMERA_FAULT)['caused_s']
+    end_s = start_s + fault.length_s
+    sets = [r for r in analysis.outcome.sets
+            if start_s - 1.0 <= analysis.tick_time_s(r.tick) <= end_s + REJOIN_GRACE_S]
+    lost = 0
+    for host in scenario.hosts:
+        mine = [r for r in sets if r.client == host.client_id]
+        healthy = [c for c in scenario.channels
+                   if (host.client_id, c) != (fault.client, fault.channel)]
+        ticks = {r.tick for r in mine}
+        span = max(ticks) - min(ticks) + 1 if ticks else 0
+        lost += (span - len(ticks)) * len(healthy)
+        lost += sum(1 for r in mine for c in r.missing if c in healthy)
+    faulty = [r.tick for r in analysis.outcome.sets if r.client == fault.client
+              and any(f.channel == fault.channel for f in r.frames)]
+    during = sum(1 for t in faulty if start_s + 0.1 <= analysis.tick_time_s(t) < end_s - 0.1)
+    after = [analysis.tick_time_s(t) for t in faulty if analysis.tick_time_s(t) >= end_s]
+    rejoin = min(after) - end_s if after else None
+    details = {'fault_s': [start_s, end_s], 'faulty_camera': f'{fault.client}/{fault.channel}',
+               'faulty_frames_during_fault': during, 'healthy_frames_lost': lost,
+               'rejoin_after_fault_s': rejoin}
+    return details, {'crashed_processes': Target(0, len(analysis.outcome.crashed)),
+                     'healthy_frames_lost': Target(0, lost),
+                     'rejoin_after_fault_s': Target(REJOIN_GRACE_S, rejoin)}

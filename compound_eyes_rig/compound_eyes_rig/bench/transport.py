@@ -1,0 +1,250 @@
+"""Scenario 6(b): frame throughput between two hosts, our ROS 2 transport vs the seed's ZeroMQ.
+
+Each variant runs a publisher on one simulated host and a subscriber on another, pushing
+640x480 bgr8 frames as fast as they go; the subscriber counts what arrives. Bytes received on
+the subscriber's interface show whether data really crossed the network (Fast DDS may use
+shared memory between namespaces of one machine, which real separate hosts cannot).
+
+    python -m compound_eyes_rig.bench.transport --duration 10 --json OUT.json
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from contextlib import ExitStack
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from compound_eyes.signals import sigterm_raises
+from compound_eyes_rig.bench.cpu import CpuSampler
+from compound_eyes_rig.bench.fastdds_profile import profile_env, write_profile
+from compound_eyes_rig.bench.image_fill import time_fill_methods
+from compound_eyes_rig.bench.netns import Host, NamespacesUnavailable, Testbed
+from compound_eyes_rig.bench.stats import BenchResult, Target
+
+TARGET_RATIO = 1.0
+_PEERS = {'ros': 'compound_eyes_rig.bench.peers.ros_image',
+          'zmq': 'compound_eyes_rig.bench.peers.zmq_image'}
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One way of moving frames; the orchestrator runs each the same way."""
+
+    name: str
+    transport: str  # 'ros' (ours) or 'zmq' (the seed's)
+    payload: str = 'raw'
+    reliability: str = 'reliable'
+    depth: int = 5
+    large_buffers: bool = False
+    builtin_transports: str | None = None  # FASTDDS_BUILTIN_TRANSPORTS, None = Fast DDS default
+    serialized_sub: bool = False  # subscriber takes CDR bytes, as a recorder would
+
+    def peer_command(self, role: str, duration: float, pub_address: str) -> list[str]:
+        """Command line of this variant's peer in the given role."""
+        args = [sys.executable, '-m', _PEERS[self.transport], role, '--duration', str(duration),
+                '--payload', self.payload, '--depth', str(self.depth)]
+        if self.transport == 'ros':
+            args += ['--reliability', self.reliability]
+            args += ['--serialized'] if self.serialized_sub and role == 'sub' else []
+        elif role == 'sub':
+            args += ['--address', pub_address]
+        return args
+
+    def env(self, base: dict[str, str], profile: Path) -> dict[str, str]:
+        """Environment for both peers: the buffer profile and builtin transports if chosen."""
+        env = dict(base)
+        if self.large_buffers:
+            env.update(profile_env(profile))
+        if self.builtin_transports:
+            env['FASTDDS_BUILTIN_TRANSPORTS'] = self.builtin_transports
+        return env
+
+
+VARIANTS = (
+    Variant('seed zmq+protobuf raw', 'zmq', depth=1000),
+    Variant('seed zmq+protobuf jpeg', 'zmq', payload='jpeg', depth=1000),
+    Variant('ros reliable d5 (plain)', 'ros'),
+    Variant('ros best_effort d5', 'ros', reliability='best_effort'),
+    Variant('ros reliable d5 4MB', 'ros', large_buffers=True),
+    Variant('ros best_effort d5 4MB', 'ros', reliability='best_effort', large_buffers=True),
+    Variant('ros reliable d20 4MB', 'ros', depth=20, large_buffers=True),
+    Variant('ros reliable d5 LARGE_DATA(tcp)', 'ros', builtin_transports='LARGE_DATA'),
+    Variant('ros best_effort d5 4MB serialized-sub', 'ros', reliability='best_effort',
+            large_buffers=True, serialized_sub=True),
+    Variant('ros best_effort d5 4MB jpeg', 'ros', payload='jpeg', reliability='best_effort',
+            large_buffers=True),
+)
+
+
+def _last_json_line(text: str) -> dict[str, Any]:
+    lines = [line for line in text.splitlines() if line.startswith('{')]
+    if not lines:
+        raise RuntimeError(f'peer printed no report: {text[-500:]!r}')
+    return json.loads(lines[-1])
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    """Kill a peer's whole session (ip netns exec and python are one session)."""
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    proc.wait()
+
+
+def run_variant(variant: Variant, pub: Host | None, sub: Host | None, duration: float,
+                env: dict[str, str]) -> dict[str, Any]:
+    """Run one publisher/subscriber pair; return the subscriber's counts plus costs."""
+    pub_address = pub.address if pub else '127.0.0.1'
+    peers: list[subprocess.Popen] = []
+    try:
+        for host, role in ((sub, 'sub'), (pub, 'pub')):
+            prefix = host.prefix if host else []
+            peers.append(subprocess.Popen(
+                [*prefix, *variant.peer_command(role, duration, pub_address)], env=env,
+                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                start_new_session=True))
+            time.sleep(0.3)  # subscriber first, so nothing is lost to a late joiner
+        sampler = CpuSampler({'subscriber': [peers[0].pid], 'publisher': [peers[1].pid]})
+        wire_before = sub.rx_bytes() if sub else None
+        overflows_before = sub.udp_receive_buffer_errors() if sub else None
+        sampler.start()
+        give_up = time.monotonic() + duration + 90
+        while peers[1].poll() is None and time.monotonic() < give_up:
+            sampler.sample()  # keep readings fresh: an exited process leaves /proc
+            time.sleep(0.2)
+        cpu = sampler.stop()
+        pub_out, pub_err = peers[1].communicate(timeout=10)
+        sub_out, sub_err = peers[0].communicate(timeout=60)
+        result = _last_json_line(sub_out + sub_err)
+        pub_report = _last_json_line(pub_out + pub_err)
+        result['sent'] = pub_report.get('sent')
+        result['publish_failed'] = pub_report.get('publish_failed', 0)
+        result['cpu_percent'] = cpu
+        if sub is not None:
+            result['wire_mb'] = (sub.rx_bytes() - wire_before) / 1e6
+            result['udp_rcvbuf_errors'] = sub.udp_receive_buffer_errors() - overflows_before
+            payload_mb = result['payload_mb_s'] * result['window_s']
+            result['crossed_network'] = result['wire_mb'] >= 0.5 * payload_mb
+        return result
+    finally:
+        for proc in peers:
+            _stop(proc)
+
+
+def _other_runnable() -> int:
+    """Count processes runnable elsewhere on the machine now (from /proc/loadavg)."""
+    running = Path('/proc/loadavg').read_text().split()[3].split('/')[0]
+    return max(int(running) - 1, 0)
+
+
+def _fill_timings() -> dict[str, float]:
+    """How long each way of filling Image.data takes for one 640x480 bgr8 frame (ms)."""
+    from sensor_msgs.msg import Image  # noqa: PLC0415 - only needed for this measurement
+
+    from compound_eyes_rig.bench.peers.common import frame_payload  # noqa: PLC0415
+    return time_fill_methods(Image, frame_payload('raw')[0])
+
+
+def _headline_ratio(rows: list[dict[str, Any]], namespaces: bool) -> tuple[float | None, str]:
+    """Best honest raw ROS variant over the seed's raw fps, and which variant that was."""
+    seed = next((r for r in rows if r['transport'] == 'zmq' and r['payload'] == 'raw'), None)
+    ours = [r for r in rows if r['transport'] == 'ros' and r['payload'] == 'raw'
+            and (not namespaces or r.get('crossed_network'))]
+    if not seed or not ours or not seed['fps']:
+        return None, ''
+    best = max(ours, key=lambda r: r['fps'])
+    return best['fps'] / seed['fps'], best['name']
+
+
+def run(duration: float, variants: tuple[Variant, ...] = VARIANTS,
+        use_namespaces: bool = True) -> BenchResult:
+    """Run every variant once and build the scenario's result."""
+    base_env = dict(os.environ)
+    base_env.setdefault('ROS_DOMAIN_ID', str(1 + os.getpid() % 100))
+    notes: list[str] = []
+    rows: list[dict[str, Any]] = []
+    with tempfile.TemporaryDirectory(prefix='ce-transport-') as tmp, ExitStack() as stack:
+        base_env.setdefault('ROS_LOG_DIR', str(Path(tmp) / 'ros_log'))
+        profile = write_profile(Path(tmp) / 'fastdds_profile.xml')
+        testbed: Testbed | None = None
+        if use_namespaces:
+            try:
+                testbed = stack.enter_context(Testbed(['pub', 'sub']))
+            except NamespacesUnavailable as exc:
+                notes.append(f'namespaces unavailable ({exc}); ran both peers on loopback')
+        pub, sub = (testbed.host('pub'), testbed.host('sub')) if testbed else (None, None)
+        if testbed is None:
+            base_env['ROS_AUTOMATIC_DISCOVERY_RANGE'] = 'LOCALHOST'
+        for variant in variants:
+            row = {**asdict(variant), 'other_runnable_at_start': _other_runnable()}
+            try:
+                row.update(run_variant(variant, pub, sub, duration,
+                                       variant.env(base_env, profile)))
+            except (RuntimeError, subprocess.TimeoutExpired) as exc:  # report, run the rest
+                row.update({'fps': 0.0, 'error': str(exc)[-300:]})
+            rows.append(row)
+            print(_format_row(row), flush=True)
+    ratio, best = _headline_ratio(rows, testbed is not None)
+    notes.append(f'ratio uses the best raw ROS variant that crossed the network: {best!r}')
+    notes.append('fps of publishers is unbounded: frames are pushed as fast as they go')
+    seed_cpu = next((r['cpu_percent'] for r in rows if r['transport'] == 'zmq'), {})
+    ours_cpu = next((r['cpu_percent'] for r in rows if r['name'] == best), {})
+    cpu = {f'seed_{k}': v for k, v in seed_cpu.items()} | {f'ours_{k}': v
+                                                           for k, v in ours_cpu.items()}
+    return BenchResult(
+        scenario='transport', clients=1, cameras_per_client=1, fps=None, duration_s=duration,
+        namespaces=testbed is not None, processes_sharing_cores=2, cpu_percent=cpu,
+        ours_over_seed_fps=ratio,
+        targets={'ours_over_seed_fps': Target(TARGET_RATIO, ratio, at_least=True)},
+        notes=notes, details={'variants': rows, 'fill_ms': _fill_timings()})
+
+
+_COLUMNS = (('name', 34, '{}'), ('fps', 8, '{:.0f}'), ('payload_mb_s', 8, '{:.0f}'),
+            ('wire_mb', 8, '{:.0f}'), ('udp_rcvbuf_errors', 7, '{}'),
+            ('latency_ms_median', 8, '{:.1f}'), ('crossed_network', 6, '{}'))
+
+
+def _format_row(row: dict[str, Any]) -> str:
+    cells = []
+    for key, width, fmt in _COLUMNS:
+        value = row.get(key)
+        cells.append(('-' if value is None else fmt.format(value)).rjust(width))
+    return ' '.join(cells)
+
+
+def main() -> None:
+    """Run the benchmark, print a table, write JSON if asked."""
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument('--duration', type=float, default=10.0, help='seconds per variant')
+    parser.add_argument('--json', type=Path, help='write the result document here')
+    parser.add_argument('--only', default='',
+                        help='comma-separated texts; run only variants whose name contains one')
+    parser.add_argument('--no-namespaces', action='store_true',
+                        help='run both peers on loopback in the current namespace')
+    args = parser.parse_args()
+    print(' '.join(name.rjust(width) for name, width, _ in _COLUMNS))
+    with sigterm_raises():
+        wanted = args.only.split(',')
+        variants = tuple(v for v in VARIANTS if any(text in v.name for text in wanted))
+        result = run(args.duration, variants, not args.no_namespaces).to_dict()
+    print(f"processes sharing the {result['host']['cpu_count']} cores: "
+          f"{result['host']['processes_sharing_cores']} (publisher + subscriber)")
+    print(f"namespaces: {result['namespaces']}; ours/seed fps: "
+          f"{result['ratio']['ours_over_seed_fps']}")
+    print('fill ms:', json.dumps(result['details']['fill_ms']))
+    if args.json:
+        args.json.write_text(json.dumps(result, indent=2))
+
+
+if __name__ == '__main__':
+    main()

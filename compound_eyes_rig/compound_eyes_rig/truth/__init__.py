@@ -1,0 +1,1 @@
+"""Ground truth: timecodes decoded from synthetic frames, scored per tick."""

@@ -1,0 +1,65 @@
+"""A node that decodes the synthetic timecodes of received sets to measure true sync error.
+
+Used by the demo (and tests) to print how far apart capture moments really were; it only
+works on synthetic timecode cameras, whose pixels carry the true exposure time.
+"""
+from __future__ import annotations
+
+import threading
+import time
+
+from compound_eyes_msgs.msg import CameraFrame, SyncedFrameSet, SyncStatus
+from rclpy.node import Node
+
+from compound_eyes.camera.timecode import decode
+from compound_eyes.interfaces.images import frame_image
+from compound_eyes.interfaces.stamps import ns_from_time
+from compound_eyes.nodes import topics
+from compound_eyes.nodes.qos import STATUS_QOS, image_qos
+from compound_eyes_rig.truth.tick_truth import FrameTruth, TickScore, TickTruthCollector
+
+
+class TruthMonitor(Node):
+    """Scores every sample_every-th tick across the given clients' image topics."""
+
+    def __init__(self, frame_topics: list[str], sample_every: int = 3) -> None:
+        super().__init__('compound_eyes_truth_monitor')
+        self.sample_every = sample_every
+        self.collector = TickTruthCollector(expected_clients=len(frame_topics))
+        self.scores: list[TickScore] = []
+        self.undecodable = 0
+        self.latest_status: SyncStatus | None = None
+        self._lock = threading.Lock()
+        for topic in frame_topics:
+            self.create_subscription(SyncedFrameSet, topic, self._on_set,
+                                     image_qos('reliable', 5))
+        self.create_subscription(SyncStatus, topics.SYNC_STATUS, self._on_status, STATUS_QOS)
+
+    def take_scores(self) -> list[TickScore]:
+        """Return and forget the scores gathered since the last call."""
+        with self._lock:
+            scores, self.scores = self.scores, []
+        return scores
+
+    def _on_status(self, msg: SyncStatus) -> None:
+        self.latest_status = msg
+
+    def _on_set(self, msg: SyncedFrameSet) -> None:
+        if msg.tick % self.sample_every:
+            return
+        truths = []
+        for frame in msg.frames:
+            true_ns = self._true_time(frame)
+            if true_ns is None:
+                self.undecodable += 1
+                continue
+            truths.append(FrameTruth(msg.client_id, frame.channel_id,
+                                     ns_from_time(frame.capture_stamp), true_ns))
+        scores = self.collector.add(msg.tick, truths, time.time_ns())
+        with self._lock:
+            self.scores.extend(scores)
+
+    @staticmethod
+    def _true_time(frame: CameraFrame) -> int | None:
+        image = frame_image(frame)
+        return None if image is None else decode(image)

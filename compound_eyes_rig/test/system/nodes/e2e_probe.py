@@ -1,0 +1,88 @@
+"""An rclpy listener inside the test process: what the server says and what clients send.
+
+It spins in a background thread on the test's own ROS domain (set by the `ros_env` fixture
+before rclpy.init reads it) and records every message with its monotonic arrival time, so a
+test can split a run into phases. The truth monitor decodes the synthetic timecodes.
+"""
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterable, Sequence
+
+import rclpy
+from compound_eyes_msgs.msg import PhaseDelay, SyncedFrameSet, SyncStatus
+from diagnostic_msgs.msg import DiagnosticArray
+from rclpy.executors import SingleThreadedExecutor
+from rclpy.publisher import Publisher
+
+from compound_eyes.nodes import topics
+from compound_eyes.nodes.qos import COMMAND_QOS, STATUS_QOS, TIMING_QOS
+from compound_eyes_rig.truth.monitor_node import TruthMonitor
+
+LOCKED, LOST = 1, 2
+
+
+class Probe:
+    """Records /sync_status, /diagnostics, /phase_delay and the given clients' timing sets."""
+
+    def __init__(self, timing_clients: Sequence[str] = (),
+                 frame_clients: Sequence[str] = ()) -> None:
+        """Record /<id>/synced_frames/timing of timing_clients; decode frame_clients' images."""
+        rclpy.init()
+        self.node = rclpy.create_node('e2e_probe')
+        self.statuses: list[tuple[float, SyncStatus]] = []
+        self.diagnostics: list[tuple[float, DiagnosticArray]] = []
+        self.commands: list[tuple[float, PhaseDelay]] = []
+        self.sets: dict[str, list[tuple[float, SyncedFrameSet]]] = {c: [] for c in timing_clients}
+        self.node.create_subscription(SyncStatus, topics.SYNC_STATUS,
+                                      self._recorder(self.statuses), STATUS_QOS)
+        self.node.create_subscription(DiagnosticArray, topics.DIAGNOSTICS,
+                                      self._recorder(self.diagnostics), STATUS_QOS)
+        self.node.create_subscription(PhaseDelay, topics.PHASE_DELAY,
+                                      self._recorder(self.commands), COMMAND_QOS)
+        for client in timing_clients:
+            self.node.create_subscription(
+                SyncedFrameSet, f'/{client}/{topics.SYNCED_FRAMES_TIMING}',
+                self._recorder(self.sets[client]), TIMING_QOS)
+        self.truth = (TruthMonitor([f'/{c}/{topics.SYNCED_FRAMES}' for c in frame_clients],
+                                   sample_every=1) if frame_clients else None)
+        self.executor = SingleThreadedExecutor()
+        for node in (self.node, self.truth):
+            if node is not None:
+                self.executor.add_node(node)
+        self._thread = threading.Thread(target=self.executor.spin, daemon=True)
+        self._thread.start()
+
+    @staticmethod
+    def _recorder(sink: list) -> Callable[[object], None]:
+        return lambda msg: sink.append((time.monotonic(), msg))
+
+    def publisher(self, topic: str) -> Publisher:
+        """Create a SyncedFrameSet publisher with the timing topic's QoS (a fake client)."""
+        return self.node.create_publisher(SyncedFrameSet, topic, TIMING_QOS)
+
+    def lock_states(self, since: float = 0.0) -> dict[str, int]:
+        """client_id -> lock state in the newest /sync_status received after `since`."""
+        recent = [msg for t, msg in list(self.statuses) if t >= since]
+        return {c.client_id: c.lock_state for c in recent[-1].clients} if recent else {}
+
+    def all_in_state(self, clients: Iterable[str], state: int, since: float = 0.0) -> bool:
+        """Whether the newest status after `since` shows every given client in `state`."""
+        states = self.lock_states(since)
+        return all(states.get(client) == state for client in clients)
+
+    def close(self) -> None:
+        """Stop spinning and leave the ROS context."""
+        self.executor.shutdown(timeout_sec=2.0)
+        self._thread.join(timeout=5.0)
+        for node in (self.truth, self.node):
+            if node is not None:
+                node.destroy_node()
+        rclpy.try_shutdown()
+
+    def __enter__(self) -> Probe:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
