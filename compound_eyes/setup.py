@@ -35,6 +35,7 @@ setup(
             'export = compound_eyes.cli.export',
             'report = compound_eyes.cli.report',
             'proto = compound_eyes.cli.proto',
+            'keygen = compound_eyes.cli.keygen',
         ],
     },
 )

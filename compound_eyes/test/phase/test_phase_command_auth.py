@@ -84,3 +84,4 @@ def test_a_new_key_never_overwrites_an_existing_one(tmp_path):
         write_new_key(path)
     assert path.read_bytes() == before
     assert path.stat().st_mode & 0o777 == 0o600
+
