@@ -13,7 +13,6 @@ import numpy as np
 
 from compound_eyes.export.delimited import write_delimited
 from compound_eyes.export.frames import camera_frames
-from compound_eyes.export.rosidl_message import to_rosidl
 from compound_eyes.interfaces.images import frame_image, raw_image
 from compound_eyes.interfaces.schema import Payload
 from compound_eyes.interfaces.stamps import ns_from_time
@@ -48,8 +47,8 @@ class ProtobufExporter:
         self.count = 0
 
     def add(self, message: BagMessage) -> None:
-        """Convert and append one set."""
-        write_delimited(self._stream, self._to_proto(to_rosidl(message.msg)))
+        """Convert and append one set, straight from the object the bag reader made."""
+        write_delimited(self._stream, self._to_proto(message.msg))
         self.count += 1
 
     def close(self) -> str:
