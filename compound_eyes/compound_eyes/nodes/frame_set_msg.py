@@ -17,15 +17,8 @@ from compound_eyes.interfaces.stamps import time_from_ns
 def build_frame_set(frame_set: FrameSet, client_id: str, period_ns: int,
                     clock_offset_ns: int) -> SyncedFrameSet:
     """Return the full message of one tick, pixels included."""
-    msg = SyncedFrameSet()
-    msg.header.stamp = time_from_ns(frame_set.scheduled_ns)
-    msg.header.frame_id = client_id
-    msg.client_id = client_id
-    msg.tick = frame_set.tick
-    msg.tick_period_ns = period_ns
+    msg = _with_tick(SyncedFrameSet(), frame_set, client_id, period_ns, clock_offset_ns)
     msg.phase_delay_ns = frame_set.phase_delay_ns
-    msg.phase_delay_sequence = frame_set.phase_delay_sequence
-    msg.clock_offset_ns = clock_offset_ns
     msg.frames = [_camera_frame(record, client_id) for record in frame_set.frames.values()]
     msg.missing_channel_ids = list(frame_set.missing)
     return msg
@@ -35,14 +28,7 @@ def build_timing(frame_set: FrameSet, client_id: str, period_ns: int,
                  clock_offset_ns: int) -> FrameSetTiming:
     """Return the timing message of one tick: one array entry per frame present."""
     records = list(frame_set.frames.values())
-    msg = FrameSetTiming()
-    msg.header.stamp = time_from_ns(frame_set.scheduled_ns)
-    msg.header.frame_id = client_id
-    msg.client_id = client_id
-    msg.tick = frame_set.tick
-    msg.tick_period_ns = period_ns
-    msg.phase_delay_sequence = frame_set.phase_delay_sequence
-    msg.clock_offset_ns = clock_offset_ns
+    msg = _with_tick(FrameSetTiming(), frame_set, client_id, period_ns, clock_offset_ns)
     msg.channel_ids = [r.channel_id for r in records]
     # array.array of the field's type code is taken as is, without a per-element check.
     msg.capture_stamps_ns = array('q', [r.capture_ns for r in records])
@@ -50,6 +36,19 @@ def build_timing(frame_set: FrameSet, client_id: str, period_ns: int,
     msg.stamp_uncertainties_ns = array('q', [int(r.uncertainty_ns) for r in records])
     msg.phase_delays_ns = array('q', [r.phase_delay_ns for r in records])
     msg.missing_channel_ids = list(frame_set.missing)
+    return msg
+
+
+def _with_tick(msg: SyncedFrameSet | FrameSetTiming, frame_set: FrameSet, client_id: str,
+               period_ns: int, clock_offset_ns: int) -> SyncedFrameSet | FrameSetTiming:
+    """Fill the fields both messages share: schedule, client, command sequence, clock."""
+    msg.header.stamp = time_from_ns(frame_set.scheduled_ns)
+    msg.header.frame_id = client_id
+    msg.client_id = client_id
+    msg.tick = frame_set.tick
+    msg.tick_period_ns = period_ns
+    msg.phase_delay_sequence = frame_set.phase_delay_sequence
+    msg.clock_offset_ns = clock_offset_ns
     return msg
 
 
