@@ -17,7 +17,7 @@ import pytest
 from compound_eyes_msgs.msg import FrameSetTiming
 from rclpy.serialization import serialize_message
 
-from compound_eyes.interfaces.schema import StampSource
+from compound_eyes.interfaces.schema import SYNCED_FRAMES_TIMING, StampSource
 from compound_eyes.interfaces.stamps import ns_from_time, time_from_ns
 from compound_eyes.nodes.server_loop import (
     CHANNELS_MISMATCH,
@@ -41,7 +41,7 @@ PERIOD_NS = round(1e9 / 30)                 # the real client's (demo) rate
 DELAY_NS = 8_000_000
 LATENCY_NS = 3_000_000
 JUNKY, BAD, OTHER_PERIOD = 'fake_junky', 'fake_bad', 'fake_other_period'
-FAKE_TOPIC = '/fake/synced_frames/timing'
+FAKE_TOPIC = f'/fake/{SYNCED_FRAMES_TIMING}'
 EXPECTED_REJECTIONS = {PERIOD_OUT_OF_RANGE, PERIOD_DIFFERS, MALFORMED, CHANNELS_MISMATCH,
                        DELAYS_DIFFER} | {v.value for v in (
     SetVerdict.BAD_CLIENT_ID, SetVerdict.BAD_SCHEDULE, SetVerdict.BAD_DELAY, SetVerdict.OLD_TICK,
