@@ -1,21 +1,13 @@
 """The interface every camera backend implements, and the frame it returns."""
 from __future__ import annotations
 
-import enum
 from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
 
 from compound_eyes.clock.synced import SyncedClock
-
-
-class StampSource(enum.IntEnum):
-    """How a capture stamp was obtained; values equal CameraFrame.STAMP_* constants."""
-
-    DRIVER_BUFFER = 0
-    READ_RETURN = 1
-    SYNTHETIC_TRUTH = 2
+from compound_eyes.interfaces.schema import StampSource
 
 
 class CameraError(RuntimeError):

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from compound_eyes.export.exporters import EXPORTERS
 from compound_eyes.export.progress import Progress
+from compound_eyes.interfaces.schema import SYNCED_FRAME_SET_TYPE
 from compound_eyes.record.bag_reader import BagDamagedError, read_messages, topic_counts
-from compound_eyes.record.types import SYNCED_FRAME_SET
 
 
 def add_export_arguments(parser: argparse.ArgumentParser) -> None:
@@ -18,8 +18,7 @@ def add_export_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument('--to', required=True, nargs=2, metavar=('FORMAT', 'OUT'),
                         help=f'format ({", ".join(EXPORTERS)}) and output file or directory')
     parser.add_argument('--topics', nargs='+', default=[], metavar='GLOB',
-                        help='SyncedFrameSet topics to export (default: every one except '
-                             'the /timing copies)')
+                        help='SyncedFrameSet topics to export (default: every one)')
 
 
 def export_bag(bag: Path, fmt: str, out: Path, topics: list[str] | None = None) -> int:
@@ -30,11 +29,8 @@ def export_bag(bag: Path, fmt: str, out: Path, topics: list[str] | None = None) 
         return 1
 
     def select(topic: str, msgtype: str) -> bool:
-        if msgtype != SYNCED_FRAME_SET:
-            return False
-        if topics:
-            return any(fnmatchcase(topic, pattern) for pattern in topics)
-        return not topic.endswith('/timing')
+        return msgtype == SYNCED_FRAME_SET_TYPE and (
+            not topics or any(fnmatchcase(topic, pattern) for pattern in topics))
 
     try:
         exporter = EXPORTERS[fmt](out)

@@ -13,13 +13,8 @@ import numpy as np
 
 from compound_eyes.export.delimited import write_delimited
 from compound_eyes.export.frames import camera_frames
-from compound_eyes.export.rosidl_message import to_rosidl
-from compound_eyes.interfaces.images import (
-    PAYLOAD_COMPRESSED,
-    PAYLOAD_RAW,
-    frame_image,
-    raw_image,
-)
+from compound_eyes.interfaces.images import frame_image, raw_image
+from compound_eyes.interfaces.schema import Payload
 from compound_eyes.interfaces.stamps import ns_from_time
 from compound_eyes.record.bag_reader import BagMessage
 
@@ -52,8 +47,8 @@ class ProtobufExporter:
         self.count = 0
 
     def add(self, message: BagMessage) -> None:
-        """Convert and append one set."""
-        write_delimited(self._stream, self._to_proto(to_rosidl(message.msg)))
+        """Convert and append one set, straight from the object the bag reader made."""
+        write_delimited(self._stream, self._to_proto(message.msg))
         self.count += 1
 
     def close(self) -> str:
@@ -76,12 +71,12 @@ class LegacyExporter:
     def add(self, message: BagMessage) -> None:
         """Append one legacy Image per camera frame that carries pixels."""
         for name, frame in camera_frames(message):
-            if frame.payload == PAYLOAD_RAW:
+            if frame.payload == Payload.RAW:
                 pixels = raw_image(frame.image)
                 rows, cols = pixels.shape[:2]
                 channels = 1 if pixels.ndim == 2 else pixels.shape[2]
                 fmt, data = frame.image.encoding, pixels.tobytes()
-            elif frame.payload == PAYLOAD_COMPRESSED:
+            elif frame.payload == Payload.COMPRESSED:
                 decoded = frame_image(frame)
                 rows, cols = decoded.shape[:2]
                 channels = 1 if decoded.ndim == 2 else decoded.shape[2]
@@ -104,7 +99,7 @@ class LegacyExporter:
 
 
 def _image_extension(frame: object) -> str:
-    if frame.payload == PAYLOAD_COMPRESSED:
+    if frame.payload == Payload.COMPRESSED:
         return 'png' if 'png' in frame.compressed_image.format.lower() else 'jpg'
     return 'png'
 
@@ -121,13 +116,13 @@ class ImagesExporter:
     def add(self, message: BagMessage) -> None:
         """Write every frame of the set that carries pixels."""
         for name, frame in camera_frames(message):
-            if frame.payload not in (PAYLOAD_RAW, PAYLOAD_COMPRESSED):
+            if frame.payload not in (Payload.RAW, Payload.COMPRESSED):
                 continue
             folder = self.out / name
             folder.mkdir(parents=True, exist_ok=True)
             path = folder / (f'{message.msg.tick:06d}_{ns_from_time(frame.capture_stamp)}.'
                              f'{_image_extension(frame)}')
-            if frame.payload == PAYLOAD_COMPRESSED:  # keep the camera's bytes untouched
+            if frame.payload == Payload.COMPRESSED:  # keep the camera's bytes untouched
                 path.write_bytes(np.asarray(frame.compressed_image.data, np.uint8).tobytes())
             elif not cv2.imwrite(str(path), frame_image(frame)):
                 raise OSError(f'could not write {path}')

@@ -4,12 +4,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from compound_eyes.record.bag_reader import BagMessage
-from compound_eyes.record.types import SYNCED_FRAME_SET
-
-
-def is_full_set_topic(message: BagMessage) -> bool:
-    """Return True for SyncedFrameSet topics that carry pixels (not the /timing copies)."""
-    return message.msgtype == SYNCED_FRAME_SET and not message.topic.endswith('/timing')
 
 
 def camera_frames(message: BagMessage) -> Iterator[tuple[str, object]]:

@@ -8,8 +8,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-PAYLOAD_RAW = 1          # CameraFrame.PAYLOAD_RAW
-PAYLOAD_COMPRESSED = 2   # CameraFrame.PAYLOAD_COMPRESSED
+from compound_eyes.interfaces.schema import Payload
+
 _CHANNELS = {'mono8': 1, '8UC1': 1, 'bgr8': 3, 'rgb8': 3, '8UC3': 3, 'bgra8': 4, 'rgba8': 4}
 
 
@@ -29,13 +29,13 @@ def raw_image(image: object) -> np.ndarray:
 
 def frame_image(frame: object) -> np.ndarray | None:
     """Return the frame's pixels as BGR (or mono) uint8, None for a timing-only frame."""
-    if frame.payload == PAYLOAD_RAW:
+    if frame.payload == Payload.RAW:
         pixels = raw_image(frame.image)
         if frame.image.encoding.startswith('rgb'):
             pixels = cv2.cvtColor(pixels, cv2.COLOR_RGBA2BGRA if pixels.shape[2] == 4
                                   else cv2.COLOR_RGB2BGR)
         return pixels[:, :, :3] if pixels.ndim == 3 else pixels
-    if frame.payload == PAYLOAD_COMPRESSED:
+    if frame.payload == Payload.COMPRESSED:
         data = np.asarray(frame.compressed_image.data, np.uint8)
         pixels = cv2.imdecode(data, cv2.IMREAD_UNCHANGED)
         if pixels is None:

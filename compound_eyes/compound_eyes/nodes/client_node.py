@@ -1,4 +1,4 @@
-"""The client node: runs the capture engine and publishes each tick as a SyncedFrameSet.
+"""The client node: runs the capture engine, publishes each tick's SyncedFrameSet and timing.
 
 All timing work happens in the capture processes; this node only assembles messages,
 applies validated PhaseDelay commands and reports its clock.
@@ -8,7 +8,7 @@ from __future__ import annotations
 import threading
 import time
 
-from compound_eyes_msgs.msg import ClockStatus, PhaseDelay, SyncedFrameSet
+from compound_eyes_msgs.msg import ClockStatus, FrameSetTiming, PhaseDelay, SyncedFrameSet
 from rclpy.node import Node
 
 from compound_eyes.capture.engine import CaptureEngine
@@ -16,10 +16,10 @@ from compound_eyes.clock.monitor import ClockMonitor
 from compound_eyes.clock.synced import ClockErrorModel, SharedOffset, SyncedClock
 from compound_eyes.config.capture_setup import camera_specs, image_format
 from compound_eyes.config.client import ClientConfig
+from compound_eyes.interfaces import schema
 from compound_eyes.interfaces.stamps import ns_from_time
-from compound_eyes.nodes import topics
 from compound_eyes.nodes.clock_status_msg import build_clock_status
-from compound_eyes.nodes.frame_set_msg import build_frame_set
+from compound_eyes.nodes.frame_set_msg import build_frame_set, build_timing
 from compound_eyes.nodes.lifecycle import run_until_signal
 from compound_eyes.nodes.parameters import node_parameters
 from compound_eyes.nodes.qos import COMMAND_QOS, STATUS_QOS, TIMING_QOS, image_qos
@@ -62,12 +62,12 @@ class ClientNode(Node):
                                     image_format(config), set_deadline_ns=deadline_ns,
                                     realtime_priority=config.realtime_priority)
         self.full_pub = self.create_publisher(
-            SyncedFrameSet, topics.SYNCED_FRAMES,
+            SyncedFrameSet, schema.SYNCED_FRAMES,
             image_qos(config.qos.reliability, config.qos.depth))
         self.timing_pub = self.create_publisher(
-            SyncedFrameSet, topics.SYNCED_FRAMES_TIMING, TIMING_QOS)
-        self.clock_pub = self.create_publisher(ClockStatus, topics.CLOCK_STATUS, STATUS_QOS)
-        self.create_subscription(PhaseDelay, topics.PHASE_DELAY, self._on_phase_delay,
+            FrameSetTiming, schema.SYNCED_FRAMES_TIMING, TIMING_QOS)
+        self.clock_pub = self.create_publisher(ClockStatus, schema.CLOCK_STATUS, STATUS_QOS)
+        self.create_subscription(PhaseDelay, schema.PHASE_DELAY, self._on_phase_delay,
                                  COMMAND_QOS)
         self.create_timer(1.0, self._publish_clock_status)
         self._stop = threading.Event()
@@ -110,9 +110,9 @@ class ClientNode(Node):
             self._apply_delay()
             common = dict(client_id=config.client_id, period_ns=config.period_ns,
                           clock_offset_ns=self.clock.offset.get())
-            self.timing_pub.publish(build_frame_set(frame_set, with_images=False, **common))
+            self.timing_pub.publish(build_timing(frame_set, **common))
             if config.publish_images:
-                self.full_pub.publish(build_frame_set(frame_set, with_images=True, **common))
+                self.full_pub.publish(build_frame_set(frame_set, **common))
 
     def _apply_delay(self) -> None:
         """Advance the slewed delay by one tick and hand it to the capture processes."""

@@ -1,31 +1,58 @@
-"""Build SyncedFrameSet messages from the capture engine's assembled sets."""
+"""Build the messages of one tick from the capture engine's assembled set.
+
+SyncedFrameSet carries every camera's frame with its pixels; FrameSetTiming the same tick's
+numbers as flat per-channel arrays, for the server.
+"""
 from __future__ import annotations
 
-from compound_eyes_msgs.msg import CameraFrame, SyncedFrameSet
+from array import array
+
+from compound_eyes_msgs.msg import CameraFrame, FrameSetTiming, SyncedFrameSet
 
 from compound_eyes.capture.records import FrameRecord, FrameSet
+from compound_eyes.interfaces.schema import Payload
 from compound_eyes.interfaces.stamps import time_from_ns
 
 
 def build_frame_set(frame_set: FrameSet, client_id: str, period_ns: int,
-                    clock_offset_ns: int, with_images: bool) -> SyncedFrameSet:
-    """Return the message of one tick; without images the frames carry stamps only."""
-    msg = SyncedFrameSet()
+                    clock_offset_ns: int) -> SyncedFrameSet:
+    """Return the full message of one tick, pixels included."""
+    msg = _with_tick(SyncedFrameSet(), frame_set, client_id, period_ns, clock_offset_ns)
+    msg.phase_delay_ns = frame_set.phase_delay_ns
+    msg.frames = [_camera_frame(record, client_id) for record in frame_set.frames.values()]
+    msg.missing_channel_ids = list(frame_set.missing)
+    return msg
+
+
+def build_timing(frame_set: FrameSet, client_id: str, period_ns: int,
+                 clock_offset_ns: int) -> FrameSetTiming:
+    """Return the timing message of one tick: one array entry per frame present."""
+    records = list(frame_set.frames.values())
+    msg = _with_tick(FrameSetTiming(), frame_set, client_id, period_ns, clock_offset_ns)
+    msg.channel_ids = [r.channel_id for r in records]
+    # array.array of the field's type code is taken as is, without a per-element check.
+    msg.capture_stamps_ns = array('q', [r.capture_ns for r in records])
+    msg.stamp_sources = array('B', [int(r.stamp_source) for r in records])
+    msg.stamp_uncertainties_ns = array('q', [int(r.uncertainty_ns) for r in records])
+    msg.phase_delays_ns = array('q', [r.phase_delay_ns for r in records])
+    msg.missing_channel_ids = list(frame_set.missing)
+    return msg
+
+
+def _with_tick(msg: SyncedFrameSet | FrameSetTiming, frame_set: FrameSet, client_id: str,
+               period_ns: int, clock_offset_ns: int) -> SyncedFrameSet | FrameSetTiming:
+    """Fill the fields both messages share: schedule, client, command sequence, clock."""
     msg.header.stamp = time_from_ns(frame_set.scheduled_ns)
     msg.header.frame_id = client_id
     msg.client_id = client_id
     msg.tick = frame_set.tick
     msg.tick_period_ns = period_ns
-    msg.phase_delay_ns = frame_set.phase_delay_ns
     msg.phase_delay_sequence = frame_set.phase_delay_sequence
     msg.clock_offset_ns = clock_offset_ns
-    msg.frames = [_camera_frame(record, client_id, with_images)
-                  for record in frame_set.frames.values()]
-    msg.missing_channel_ids = list(frame_set.missing)
     return msg
 
 
-def _camera_frame(record: FrameRecord, client_id: str, with_image: bool) -> CameraFrame:
+def _camera_frame(record: FrameRecord, client_id: str) -> CameraFrame:
     frame = CameraFrame()
     frame.channel_id = record.channel_id
     frame.camera_id = record.camera_id
@@ -37,17 +64,15 @@ def _camera_frame(record: FrameRecord, client_id: str, with_image: bool) -> Came
     frame.sequence = record.sequence
     frame.dropped_frames = record.dropped_frames
     frame.reconnects = record.reconnects
-    if not with_image:
-        frame.payload = CameraFrame.PAYLOAD_NONE
-    elif record.compressed:
-        frame.payload = CameraFrame.PAYLOAD_COMPRESSED
+    if record.compressed:
+        frame.payload = Payload.COMPRESSED
         image = frame.compressed_image
         image.header.stamp = frame.capture_stamp
         image.header.frame_id = f'{client_id}/{record.channel_id}'
         image.format = record.encoding
         image.data.frombytes(record.data)
     else:
-        frame.payload = CameraFrame.PAYLOAD_RAW
+        frame.payload = Payload.RAW
         image = frame.image
         image.header.stamp = frame.capture_stamp
         image.header.frame_id = f'{client_id}/{record.channel_id}'

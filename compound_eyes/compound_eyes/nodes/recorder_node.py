@@ -33,8 +33,7 @@ from rosbags.interfaces import (
 from compound_eyes.record.bag_writer import BagExistsError, SplitBagWriter, UnknownTypeError
 from compound_eyes.record.cli import add_record_arguments, run_from_args
 from compound_eyes.record.set_counter import SetCounter
-from compound_eyes.record.topic_selection import TopicSelection
-from compound_eyes.record.types import SYNCED_FRAME_SET
+from compound_eyes.record.topic_selection import SET_TYPES, TopicSelection
 
 _INFINITE = QosTime(2147483647, 4294967295)  # how rosbag2 writes an infinite duration
 
@@ -98,18 +97,18 @@ class RecorderNode(Node):
             self.get_logger().warning(f'not recording {topic}: {exc}')
             self._skipped.add(topic)
             return
-        is_set = msgtype == SYNCED_FRAME_SET
+        counted = msgtype if msgtype in SET_TYPES else None
         self._recording[topic] = self.create_subscription(
-            msg_class, topic, lambda data: self._on_message(topic, data, is_set), self.qos,
+            msg_class, topic, lambda data: self._on_message(topic, data, counted), self.qos,
             raw=True)
         self.get_logger().info(f'recording {topic} [{msgtype}]')
 
-    def _on_message(self, topic: str, data: bytes, is_set: bool) -> None:
+    def _on_message(self, topic: str, data: bytes, set_type: str | None) -> None:
         self.writer.write(topic, time.time_ns(), data)
-        if is_set:
+        if set_type:
             try:
-                self.counter.add(topic, data)
-            except (ValueError, IndexError) as exc:  # struct.error is a ValueError
+                self.counter.add(topic, set_type, data)
+            except ValueError as exc:
                 self.unparsable += 1
                 self.get_logger().warning(f'{topic}: cannot read tick of a set: {exc}')
 

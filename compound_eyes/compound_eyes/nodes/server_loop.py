@@ -1,24 +1,27 @@
 """The server's loop state between messages and the estimator (no rclpy: testable alone).
 
-The tick period is learned from the first set the estimator accepts (garbage must not define
-the rig); sets with another period are rejected. Command sequence numbers start from the synced
-time in microseconds, so they keep increasing across server restarts and clients never take a
-restarted server for a replay.
+The input is a FrameSetTiming (an rclpy message, or any object with its fields). The tick
+period is learned from the first set the estimator accepts (garbage must not define the rig);
+sets with another period are rejected. Delays are read per channel; the estimator takes one
+applied delay per set, so a set whose channels report different delays is rejected rather
+than guessed at. Command sequence numbers start from the synced time in microseconds, so they
+keep increasing across server restarts and clients never take a restarted server for a replay.
 """
 from __future__ import annotations
 
 from compound_eyes_msgs.msg import PhaseDelay
 
 from compound_eyes.config.server import ServerConfig
-from compound_eyes.interfaces.frame_set_cdr import TimingSet
-from compound_eyes.interfaces.stamps import time_from_ns
+from compound_eyes.interfaces.stamps import ns_from_time, time_from_ns
 from compound_eyes.phase.estimator import ClientState, PhaseEstimator, SetVerdict
 
 _MIN_PERIOD_NS = 1_000_000           # 1000 fps, the client's limit
 _MAX_PERIOD_NS = 10_000_000_000
 PERIOD_OUT_OF_RANGE = f'tick_period_ns outside [{_MIN_PERIOD_NS}, {_MAX_PERIOD_NS}]'
 PERIOD_DIFFERS = "tick_period_ns differs from the rig's"
-MALFORMED = 'not a SyncedFrameSet in CDR'
+MALFORMED = 'not a FrameSetTiming in CDR'
+CHANNELS_MISMATCH = 'per-channel arrays differ in length'
+DELAYS_DIFFER = 'phase delays differ between channels'
 
 
 class ServerLoop:
@@ -36,17 +39,23 @@ class ServerLoop:
         """Tick period in use (0 before the first set)."""
         return self.estimator.period_ns if self.estimator else 0
 
-    def observe(self, timing: TimingSet, now_ns: int) -> str:
-        """Take one timing set; return '' when used, else why it was rejected."""
+    def observe(self, timing: object, now_ns: int) -> str:
+        """Take one FrameSetTiming; return '' when used, else why it was rejected."""
         period = timing.tick_period_ns
         problem = self._check_period(period)
         if problem:
             self.reject(problem)
             return f'{problem} ({period})'
+        problem = _check_channels(timing)
+        if problem:
+            self.reject(problem)
+            return problem
+        delays = timing.phase_delays_ns
         estimator = self.estimator or self._new_estimator(period)
         verdict = estimator.observe(
-            timing.client_id, timing.tick, timing.scheduled_ns, timing.phase_delay_ns,
-            timing.stamps_ns, now_ns, missing_count=timing.missing_count)
+            timing.client_id, timing.tick, ns_from_time(timing.header.stamp),
+            delays[0] if len(delays) else 0,      # no channel: rejected for want of stamps
+            timing.capture_stamps_ns, now_ns, missing_count=len(timing.missing_channel_ids))
         if verdict is not SetVerdict.ACCEPTED:
             self.reject(verdict.value)
             return verdict.value
@@ -97,3 +106,15 @@ class ServerLoop:
             period_ns, window=config.window, reference=config.reference,
             lock_threshold_ns=round(config.lock_threshold_us * 1e3),
             lost_timeout_s=config.lost_timeout_s, forget_timeout_s=config.forget_timeout_s)
+
+
+def _check_channels(timing: object) -> str:
+    """Return why the per-channel arrays cannot be paired, '' when they can."""
+    count = len(timing.channel_ids)
+    if any(len(values) != count for values in (
+            timing.capture_stamps_ns, timing.stamp_sources, timing.stamp_uncertainties_ns,
+            timing.phase_delays_ns)):
+        return CHANNELS_MISMATCH
+    if count and min(timing.phase_delays_ns) != max(timing.phase_delays_ns):
+        return DELAYS_DIFFER
+    return ''

@@ -1,20 +1,22 @@
 """The server node: watches every client's timing sets and closes the phase-delay loop.
 
-Clients are discovered from the graph (any topic of type SyncedFrameSet ending in /timing);
-state is keyed by the client_id inside the messages, so namespaces are free to choose.
+Clients are discovered from the graph (any topic of type FrameSetTiming); state is keyed by
+the client_id inside the messages, so namespaces are free to choose. Subscriptions take the
+serialized bytes and rclpy deserializes them here: a typed subscription drops bytes that are
+no FrameSetTiming without a word, and the server's diagnostics count them instead.
 """
 from __future__ import annotations
 
-from compound_eyes_msgs.msg import PhaseDelay, SyncedFrameSet, SyncStatus
+from compound_eyes_msgs.msg import FrameSetTiming, PhaseDelay, SyncStatus
 from diagnostic_msgs.msg import DiagnosticArray
 from rclpy.node import Node
+from rclpy.serialization import deserialize_message
 
 from compound_eyes.clock.monitor import ClockMonitor
 from compound_eyes.clock.synced import SyncedClock
 from compound_eyes.config.server import ServerConfig
-from compound_eyes.interfaces.frame_set_cdr import from_cdr
+from compound_eyes.interfaces import schema
 from compound_eyes.interfaces.stamps import time_from_ns
-from compound_eyes.nodes import topics
 from compound_eyes.nodes.lifecycle import run_until_signal
 from compound_eyes.nodes.parameters import node_parameters
 from compound_eyes.nodes.qos import COMMAND_QOS, STATUS_QOS, TIMING_QOS
@@ -36,9 +38,9 @@ class ServerNode(Node):
         self.monitor = ClockMonitor(self.clock, list(self.config.ntp_servers),
                                     poll_interval_s=self.config.ntp_poll_interval_s)
         self.loop = ServerLoop(self.config)
-        self.delay_pub = self.create_publisher(PhaseDelay, topics.PHASE_DELAY, COMMAND_QOS)
-        self.status_pub = self.create_publisher(SyncStatus, topics.SYNC_STATUS, STATUS_QOS)
-        self.diag_pub = self.create_publisher(DiagnosticArray, topics.DIAGNOSTICS, STATUS_QOS)
+        self.delay_pub = self.create_publisher(PhaseDelay, schema.PHASE_DELAY, COMMAND_QOS)
+        self.status_pub = self.create_publisher(SyncStatus, schema.SYNC_STATUS, STATUS_QOS)
+        self.diag_pub = self.create_publisher(DiagnosticArray, schema.DIAGNOSTICS, STATUS_QOS)
         self._subscribed: set[str] = set()
         self.create_timer(self.config.discovery_interval_s, self._discover)
         self.create_timer(1.0 / self.config.command_rate_hz, self._publish_commands)
@@ -55,19 +57,17 @@ class ServerNode(Node):
 
     def _discover(self) -> None:
         for name, types in self.get_topic_names_and_types():
-            if (name in self._subscribed or topics.SYNCED_FRAME_SET_TYPE not in types
-                    or not name.endswith('/' + topics.SYNCED_FRAMES_TIMING)):
+            if name in self._subscribed or schema.FRAME_SET_TIMING_TYPE not in types:
                 continue
             self._subscribed.add(name)
-            # Serialized: deserializing into rclpy objects cost more than the estimator.
-            self.create_subscription(SyncedFrameSet, name, self._on_timing, TIMING_QOS,
+            self.create_subscription(FrameSetTiming, name, self._on_timing, TIMING_QOS,
                                      raw=True)
             self.get_logger().info(f'watching {name}')
 
     def _on_timing(self, data: bytes) -> None:
         try:
-            timing = from_cdr(data)
-        except ValueError as error:
+            timing = deserialize_message(data, FrameSetTiming)
+        except RuntimeError as error:       # rclpy's RMWError: not a FrameSetTiming
             self.loop.reject(MALFORMED)
             self.get_logger().warning(f'rejected a set: {MALFORMED} ({error})',
                                       throttle_duration_sec=5.0)

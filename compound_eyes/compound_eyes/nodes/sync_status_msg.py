@@ -5,9 +5,10 @@ from builtin_interfaces.msg import Time
 from compound_eyes_msgs.msg import ClientSyncStatus, SyncStatus
 from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
 
+from compound_eyes.interfaces.schema import LockState
 from compound_eyes.interfaces.stamps import time_from_ns
 from compound_eyes.nodes.server_loop import ServerLoop
-from compound_eyes.phase.estimator import ClientState, LockState
+from compound_eyes.phase.estimator import ClientState
 
 SERVER_CLOCK_STATUS = 'compound_eyes: server clock'
 SERVER_INPUT_STATUS = 'compound_eyes: server input'

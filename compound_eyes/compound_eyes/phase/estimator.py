@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from compound_eyes.interfaces.schema import LockState
 from compound_eyes.phase.circular import circular_median, wrap
 from compound_eyes.phase.window import SampleWindow
 
@@ -24,14 +25,6 @@ _MAX_STAMPS = 256
 _MAX_MISSING = 1 << 16
 _MAX_CLIENT_ID = 256
 _NS_PER_S = 1_000_000_000
-
-
-class LockState(enum.IntEnum):
-    """A client's lock state; values equal ClientSyncStatus.msg constants."""
-
-    ACQUIRING = 0
-    LOCKED = 1
-    LOST = 2
 
 
 class SetVerdict(enum.Enum):

@@ -1,20 +1,23 @@
 """Convert ROS messages to and from the classes of compound_eyes.proto, field by field.
 
-The walk is generic: it follows each ROS class's SLOT_TYPES, so any message of compound_eyes_msgs
-(and the std/sensor/builtin types it uses) converts without per-type code. Image bytes are
-copied as whole buffers, never per byte. Protobuf input is treated as untrusted: integers that
-do not fit the ROS field and arrays that break a size bound are rejected with an error naming
-the field.
+Both walks are generic, so any message of compound_eyes_msgs (and the std/sensor/builtin types
+it uses) converts without per-type code. to_proto follows the protobuf descriptor and reads the
+same-named attributes, so it takes rclpy messages and the objects rosbags deserializes from a
+bag alike; from_proto follows each ROS class's SLOT_TYPES. Image bytes are copied as whole
+buffers, never per byte. Protobuf input is treated as untrusted: integers that do not fit the
+ROS field and arrays that break a size bound are rejected with an error naming the field.
 """
 from __future__ import annotations
 
 import array
+import dataclasses
 import functools
 import importlib
 from typing import Any
 
 import compound_eyes_msgs.msg
 from compound_eyes_proto import compound_eyes_pb2
+from google.protobuf.descriptor import Descriptor, FieldDescriptor
 from google.protobuf.message import Message as ProtoMessage
 from rosidl_parser.definition import (
     AbstractNestedType,
@@ -64,9 +67,13 @@ def _ros_name(ros_type: type) -> str:
 
 def proto_class(ros_type: type) -> type[ProtoMessage]:
     """Return the compound_eyes.proto class mirroring a ROS message class (same name)."""
-    pb_type = getattr(compound_eyes_pb2, ros_type.__name__, None)
+    return _proto_class_named(ros_type.__name__, _ros_name(ros_type))
+
+
+def _proto_class_named(name: str, ros_name: str) -> type[ProtoMessage]:
+    pb_type = getattr(compound_eyes_pb2, name, None)
     if pb_type is None:
-        raise TypeError(f'{_ros_name(ros_type)} has no message in compound_eyes.proto')
+        raise TypeError(f'{ros_name} has no message in compound_eyes.proto')
     return pb_type
 
 
@@ -90,27 +97,51 @@ def _ros_types_by_proto_name() -> dict[str, type]:
 
 
 def to_proto(ros_msg: Any) -> ProtoMessage:
-    """Return the compound_eyes.proto message holding every field of a ROS message."""
-    pb_msg = proto_class(type(ros_msg))()
+    """Return the compound_eyes.proto message holding every field of a ROS message.
+
+    ros_msg is an rclpy message or a rosbags message object; raise TypeError when its fields
+    are not those of the protobuf message of its name.
+    """
+    msgtype = getattr(ros_msg, '__msgtype__', None)      # set on rosbags message classes
+    name = msgtype.rsplit('/', 1)[1] if msgtype else type(ros_msg).__name__
+    pb_msg = _proto_class_named(name, msgtype or _ros_name(type(ros_msg)))()
     _fill_proto(ros_msg, pb_msg)
     return pb_msg
 
 
+@functools.cache
+def _check_fields(ros_type: type, descriptor: Descriptor) -> None:
+    """Refuse a ROS message whose fields differ from the protobuf message's (another revision)."""
+    if hasattr(ros_type, 'get_fields_and_field_types'):
+        ros_fields = list(ros_type.get_fields_and_field_types())
+    else:
+        # rosbags declares constants and __msgtype__ as ClassVar-annotated dataclass fields
+        ros_fields = [f.name for f in dataclasses.fields(ros_type) if 'ClassVar' not in str(f.type)]
+    pb_fields = [f.name for f in descriptor.fields]
+    if ros_fields != pb_fields:
+        raise TypeError(f'{descriptor.full_name}: the ROS message has fields {ros_fields}, '
+                        f'compound_eyes.proto {pb_fields}; were both built from one .msg?')
+
+
 def _fill_proto(ros_msg: Any, pb_msg: ProtoMessage) -> None:
-    for name, slot in _slots(type(ros_msg)):
+    _check_fields(type(ros_msg), pb_msg.DESCRIPTOR)
+    for field in pb_msg.DESCRIPTOR.fields:
+        name = field.name
         value = getattr(ros_msg, name)
-        if isinstance(slot, NamespacedType):
-            _fill_proto(value, getattr(pb_msg, name))
-        elif not isinstance(slot, AbstractNestedType):
-            setattr(pb_msg, name, value)
-        elif _is_uint8(slot.value_type):
-            setattr(pb_msg, name, value.tobytes())
-        elif isinstance(slot.value_type, NamespacedType):
-            repeated = getattr(pb_msg, name)
+        if field.message_type is None:
+            if field.type == FieldDescriptor.TYPE_BYTES:
+                setattr(pb_msg, name, bytes(value))      # uint8[]: one buffer copy
+            elif field.is_repeated:
+                getattr(pb_msg, name).extend(value.tolist() if hasattr(value, 'tolist')
+                                             else value)
+            else:
+                setattr(pb_msg, name, value)
+        elif field.is_repeated:
+            items = getattr(pb_msg, name)
             for item in value:
-                _fill_proto(item, repeated.add())
+                _fill_proto(item, items.add())
         else:
-            getattr(pb_msg, name).extend(value.tolist() if hasattr(value, 'tolist') else value)
+            _fill_proto(value, getattr(pb_msg, name))
 
 
 def from_proto(pb_msg: ProtoMessage, ros_type: type | None = None) -> Any:

@@ -16,7 +16,7 @@ def add_record_arguments(parser: argparse.ArgumentParser) -> None:
                         help='same as the positional output')
     parser.add_argument('--topics', nargs='+', default=[], metavar='GLOB',
                         help='record topics matching these globs instead of every '
-                             'SyncedFrameSet topic')
+                             'SyncedFrameSet and FrameSetTiming topic')
     parser.add_argument('--status', action='store_true',
                         help='also record ClockStatus, SyncStatus and PhaseDelay topics')
     parser.add_argument('--diagnostics', action='store_true', help='also record /diagnostics')

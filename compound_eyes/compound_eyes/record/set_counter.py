@@ -1,14 +1,16 @@
 """Counting received vs expected frame sets per client from their tick numbers.
 
 Ticks are consecutive per client, so a set that never arrived shows as a gap between the
-ticks that did. Only the head of the serialized SyncedFrameSet (header, client_id, tick) is
-decoded, which keeps counting cheap on full-image topics.
+ticks that did. Sets are read with the rosbags typestore built from the .msg files; its
+uint8 arrays are views of the bytes, so counting full-image sets copies no pixels.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from compound_eyes.interfaces.frame_set_cdr import read_head
+from rosbags.serde import SerdeError
+
+from compound_eyes.record.types import typestore
 
 
 @dataclass
@@ -40,12 +42,18 @@ class SetCounter:
     def __init__(self) -> None:
         self.streams: dict[tuple[str, str], StreamCount] = {}
 
-    def add(self, topic: str, data: bytes | memoryview) -> None:
-        """Count one serialized SyncedFrameSet received on topic."""
-        client_id, tick = read_head(data)
-        stream = self.streams.setdefault((topic, client_id), StreamCount())
+    def add(self, topic: str, msgtype: str, data: bytes | memoryview) -> None:
+        """Count one serialized set (any type with client_id and tick) received on topic.
+
+        Raise ValueError when data is not a message of msgtype.
+        """
+        try:
+            msg = typestore().deserialize_cdr(data, msgtype)
+        except SerdeError as error:
+            raise ValueError(str(error)) from error
+        stream = self.streams.setdefault((topic, msg.client_id), StreamCount())
         stream.received += 1
-        stream.ticks.add(tick)
+        stream.ticks.add(msg.tick)
 
     def summary(self) -> list[dict]:
         """Return one JSON-ready row per stream, sorted by topic and client."""

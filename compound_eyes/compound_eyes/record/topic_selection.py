@@ -4,23 +4,27 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 
-from compound_eyes.record.types import (
-    CLOCK_STATUS,
-    DIAGNOSTIC_ARRAY,
-    PHASE_DELAY,
-    SYNC_STATUS,
-    SYNCED_FRAME_SET,
+from compound_eyes.interfaces.schema import (
+    CLOCK_STATUS_TYPE,
+    DIAGNOSTIC_ARRAY_TYPE,
+    DIAGNOSTICS,
+    FRAME_SET_TIMING_TYPE,
+    PHASE_DELAY_TYPE,
+    SYNC_STATUS_TYPE,
+    SYNCED_FRAME_SET_TYPE,
 )
 
-STATUS_TYPES = frozenset({CLOCK_STATUS, SYNC_STATUS, PHASE_DELAY})
+SET_TYPES = frozenset({SYNCED_FRAME_SET_TYPE, FRAME_SET_TIMING_TYPE})
+STATUS_TYPES = frozenset({CLOCK_STATUS_TYPE, SYNC_STATUS_TYPE, PHASE_DELAY_TYPE})
 
 
 @dataclass(frozen=True)
 class TopicSelection:
-    """Record SyncedFrameSet topics (or those matching patterns) plus optional status topics.
+    """Record the sets (or topics matching patterns) plus optional status topics.
 
-    patterns are shell-style globs on topic names ('/client_*/synced_frames'); when given they
-    replace the SyncedFrameSet default. Status and diagnostics topics are added by flag.
+    By default every SyncedFrameSet and FrameSetTiming topic is recorded. patterns are
+    shell-style globs on topic names ('/client_*/synced_frames'); when given they replace that
+    default. Status and diagnostics topics are added by flag.
     """
 
     patterns: tuple[str, ...] = ()
@@ -31,8 +35,8 @@ class TopicSelection:
         """Return True when the topic should be recorded."""
         if self.status and msgtype in STATUS_TYPES:
             return True
-        if self.diagnostics and msgtype == DIAGNOSTIC_ARRAY and topic == '/diagnostics':
+        if self.diagnostics and msgtype == DIAGNOSTIC_ARRAY_TYPE and topic == DIAGNOSTICS:
             return True
         if self.patterns:
             return any(fnmatchcase(topic, p) for p in self.patterns)
-        return msgtype == SYNCED_FRAME_SET
+        return msgtype in SET_TYPES

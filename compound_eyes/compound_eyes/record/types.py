@@ -12,12 +12,7 @@ from pathlib import Path
 from rosbags.typesys import Stores, get_types_from_msg, get_typestore
 from rosbags.typesys.store import Typestore
 
-PACKAGE = 'compound_eyes_msgs'
-SYNCED_FRAME_SET = f'{PACKAGE}/msg/SyncedFrameSet'
-CLOCK_STATUS = f'{PACKAGE}/msg/ClockStatus'
-SYNC_STATUS = f'{PACKAGE}/msg/SyncStatus'
-PHASE_DELAY = f'{PACKAGE}/msg/PhaseDelay'
-DIAGNOSTIC_ARRAY = 'diagnostic_msgs/msg/DiagnosticArray'
+from compound_eyes.interfaces.schema import PACKAGE
 
 _SOURCE_MSG_DIR = Path(__file__).resolve().parents[3] / PACKAGE / 'msg'
 

@@ -1,8 +1,9 @@
 """Sync-quality numbers gathered from a bag in one pass over its messages.
 
-Stamps of a set come from the full-image topic or its /timing copy (the same numbers), so
-each (client, tick) is counted once. The true stamp error needs pixels with the synthetic
-timecode; frames without one simply do not contribute.
+Stamps of a set come from the full-image SyncedFrameSet or its FrameSetTiming (the same
+numbers), so each (client, tick) is counted once. Drop and reconnect counters are only in the
+full sets. The true stamp error needs pixels with the synthetic timecode; frames without one
+simply do not contribute.
 """
 from __future__ import annotations
 
@@ -14,11 +15,18 @@ import numpy as np
 
 from compound_eyes.export.frames import camera_frames
 from compound_eyes.interfaces.images import frame_image
+from compound_eyes.interfaces.schema import (
+    CLOCK_STATUS_TYPE,
+    FRAME_SET_TIMING_TYPE,
+    SYNC_STATUS_TYPE,
+    SYNCED_FRAME_SET_TYPE,
+    LockState,
+    Payload,
+)
 from compound_eyes.interfaces.stamps import ns_from_time
 from compound_eyes.record.bag_reader import BagMessage
-from compound_eyes.record.types import CLOCK_STATUS, SYNC_STATUS, SYNCED_FRAME_SET
 
-LOCK_STATES = {0: 'ACQUIRING', 1: 'LOCKED', 2: 'LOST'}
+LOCK_STATES = {int(state): state.name for state in LockState}
 
 
 def _decoder():
@@ -51,32 +59,43 @@ class BagStats:
 
     def add(self, message: BagMessage) -> None:
         """Take the numbers of one recorded message."""
-        if message.msgtype == SYNCED_FRAME_SET:
+        if message.msgtype == SYNCED_FRAME_SET_TYPE:
             self._add_set(message)
-        elif message.msgtype == SYNC_STATUS:
+        elif message.msgtype == FRAME_SET_TIMING_TYPE:
+            self._add_timing(message.msg)
+        elif message.msgtype == SYNC_STATUS_TYPE:
             t = ns_from_time(message.msg.header.stamp)
             for client in message.msg.clients:
                 self.status_residuals[client.client_id].append((t, client.residual_ns))
                 self.lock_states[client.client_id].append((t, client.lock_state))
-        elif message.msgtype == CLOCK_STATUS:
+        elif message.msgtype == CLOCK_STATUS_TYPE:
             self.ntp[message.msg.header.frame_id].append(
                 (ns_from_time(message.msg.header.stamp), message.msg.measured_offset_ns,
                  message.msg.applied_offset_ns))
 
     def _add_set(self, message: BagMessage) -> None:
         msg = message.msg
-        client = msg.client_id or msg.header.frame_id
-        self.sets[client].add(msg.tick)
-        first_copy = not any(k.startswith(f'{client}/') for k in self.stamps[msg.tick])
-        for name, frame in camera_frames(message):
-            self.stamps[msg.tick][name] = ns_from_time(frame.capture_stamp)
+        frames = list(camera_frames(message))
+        self._add_stamps(msg, {name: ns_from_time(f.capture_stamp) for name, f in frames})
+        for name, frame in frames:
             self.dropped[name] = max(self.dropped.get(name, 0), frame.dropped_frames)
             self.reconnects[name] = max(self.reconnects.get(name, 0), frame.reconnects)
-            if frame.payload != 0:
+            if frame.payload != Payload.NONE:
                 self.pixel_cameras[msg.tick].add(name)
                 self._add_true_error(name, frame)
-        if first_copy:
+
+    def _add_timing(self, msg: object) -> None:
+        client = msg.client_id or msg.header.frame_id
+        self._add_stamps(msg, {f'{client}/{channel}': int(stamp) for channel, stamp
+                               in zip(msg.channel_ids, msg.capture_stamps_ns, strict=False)})
+
+    def _add_stamps(self, msg: object, stamps: dict[str, int]) -> None:
+        """Take the stamps of either copy of a set; count its missing channels once."""
+        client = msg.client_id or msg.header.frame_id
+        if msg.tick not in self.sets[client]:
             self.missing[client] += len(msg.missing_channel_ids)
+        self.sets[client].add(msg.tick)
+        self.stamps[msg.tick].update(stamps)
 
     def _add_true_error(self, name: str, frame: object) -> None:
         decode = _decoder()
@@ -93,8 +112,8 @@ class BagStats:
             self.true_errors[name].append(ns_from_time(frame.capture_stamp) - true_ns)
 
     def cameras(self) -> list[str]:
-        """Return every client/channel seen, sorted."""
-        return sorted({name for per_tick in self.stamps.values() for name in per_tick})
+        """Return every client/channel a full set reported drop counters for, sorted."""
+        return sorted(self.dropped)
 
     def spreads(self) -> dict[int, int]:
         """Return tick -> max-min capture stamp over all cameras of ticks with >= 2 clients."""

@@ -6,16 +6,21 @@ import json
 import sys
 from pathlib import Path
 
-from compound_eyes.export.frames import camera_frames, is_full_set_topic
+from compound_eyes.export.frames import camera_frames
 from compound_eyes.export.progress import Progress
 from compound_eyes.interfaces.images import frame_image
+from compound_eyes.interfaces.schema import (
+    CLOCK_STATUS_TYPE,
+    FRAME_SET_TIMING_TYPE,
+    SYNC_STATUS_TYPE,
+    SYNCED_FRAME_SET_TYPE,
+)
 from compound_eyes.record.bag_reader import BagDamagedError, read_messages, topic_counts
-from compound_eyes.record.types import CLOCK_STATUS, SYNC_STATUS, SYNCED_FRAME_SET
 from compound_eyes.report import html, plots
 from compound_eyes.report.bag_stats import BagStats
 from compound_eyes.report.summary import build_summary
 
-_TYPES = {SYNCED_FRAME_SET, SYNC_STATUS, CLOCK_STATUS}
+_TYPES = {SYNCED_FRAME_SET_TYPE, FRAME_SET_TIMING_TYPE, SYNC_STATUS_TYPE, CLOCK_STATUS_TYPE}
 
 
 def add_report_arguments(parser: argparse.ArgumentParser) -> None:
@@ -28,8 +33,8 @@ def add_report_arguments(parser: argparse.ArgumentParser) -> None:
 def _contact_images(bag: Path, tick: int) -> dict:
     """Read the frames of one tick again (the first pass keeps no pixels)."""
     images = {}
-    for message in read_messages(bag, lambda t, m: m == SYNCED_FRAME_SET):
-        if is_full_set_topic(message) and message.msg.tick == tick:
+    for message in read_messages(bag, lambda t, m: m == SYNCED_FRAME_SET_TYPE):
+        if message.msg.tick == tick:
             images.update((name, frame_image(frame)) for name, frame in camera_frames(message))
     return {name: image for name, image in images.items() if image is not None}
 
@@ -52,8 +57,8 @@ def make_report(bag: Path, out: Path) -> int:
     finally:
         progress.finish()
     if not stats.sets:
-        print(f'report: no SyncedFrameSet in {bag}' + (f'; {error}' if error else ''),
-              file=sys.stderr)
+        print(f'report: no SyncedFrameSet or FrameSetTiming in {bag}'
+              + (f'; {error}' if error else ''), file=sys.stderr)
         return 1
     out.mkdir(parents=True)
     summary = build_summary(bag, stats)

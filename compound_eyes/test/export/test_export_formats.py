@@ -13,7 +13,8 @@ from rosbags.highlevel import AnyReader
 
 from compound_eyes.export.cli import export_bag
 from compound_eyes.export.delimited import read_delimited
-from compound_eyes.record.types import SYNCED_FRAME_SET, typestore
+from compound_eyes.interfaces.schema import SYNCED_FRAME_SET_TYPE
+from compound_eyes.record.types import typestore
 
 SAMPLE_SETS = Path(__file__).parents[1] / 'record' / 'sample_sets.py'
 TICKS = 12
@@ -59,8 +60,8 @@ def test_protobuf_round_trip_equals_the_recorded_messages(bag, tmp_path):
         assert (pb.client_id, pb.tick) == (msg.client_id, msg.tick)
         assert pb.frames[0].image.data == bytes(msg.frames[0].image.data)
         # rclpy leaves CDR padding bytes undefined: compare rosbags' canonical re-encoding
-        back = store.deserialize_cdr(serialize_message(from_proto(pb)), SYNCED_FRAME_SET)
-        assert store.serialize_cdr(back, SYNCED_FRAME_SET) == raw
+        back = store.deserialize_cdr(serialize_message(from_proto(pb)), SYNCED_FRAME_SET_TYPE)
+        assert store.serialize_cdr(back, SYNCED_FRAME_SET_TYPE) == raw
 
 
 def test_legacy_video_holds_every_frame_in_capture_order(bag, tmp_path):

@@ -7,14 +7,19 @@ from compound_eyes_msgs.msg import (
     CameraFrame,
     ClientSyncStatus,
     ClockStatus,
+    FrameSetTiming,
     PhaseDelay,
     SyncedFrameSet,
     SyncStatus,
 )
 from compound_eyes_proto import compound_eyes_pb2
 from proto_sample import default_leaves, digest, fill_every_field, sample_frame_set
+from rclpy.serialization import serialize_message
+from rosbags.typesys import Stores, get_types_from_msg, get_typestore
 
+from compound_eyes.interfaces.schema import PHASE_DELAY_TYPE, SYNCED_FRAME_SET_TYPE
 from compound_eyes.proto.convert import from_proto, to_proto
+from compound_eyes.record.types import msg_dir, typestore
 
 
 def _through_wire(ros_msg):
@@ -37,8 +42,8 @@ def test_synced_frame_set_round_trip_keeps_every_field():
     assert back.frames[0].image.data.tobytes() == original.frames[0].image.data.tobytes()
 
 
-@pytest.mark.parametrize('ros_type', [CameraFrame, ClientSyncStatus, ClockStatus, PhaseDelay,
-                                      SyncStatus, Time])
+@pytest.mark.parametrize('ros_type', [CameraFrame, ClientSyncStatus, ClockStatus,
+                                      FrameSetTiming, PhaseDelay, SyncStatus, Time])
 def test_every_interface_round_trips(ros_type):
     original = fill_every_field(ros_type())
     assert default_leaves(digest(original)) == []
@@ -75,3 +80,24 @@ def test_out_of_range_nested_field_is_rejected_and_negative_seconds_kept():
 def test_mismatched_types_are_refused():
     with pytest.raises(TypeError, match='expected protobuf compound_eyes.PhaseDelay'):
         from_proto(compound_eyes_pb2.ClockStatus(), PhaseDelay)
+
+
+def test_a_rosbags_object_converts_like_the_rclpy_message():
+    original = sample_frame_set(frames=3)
+    from_bag = typestore().deserialize_cdr(serialize_message(original), SYNCED_FRAME_SET_TYPE)
+    assert to_proto(from_bag) == to_proto(original)
+
+
+def test_a_rosbags_type_of_another_revision_is_refused_naming_the_fields():
+    store = get_typestore(Stores.ROS2_KILTED)
+    text = (msg_dir() / 'PhaseDelay.msg').read_text() + 'float32 confidence\n'
+    store.register(get_types_from_msg(text, PHASE_DELAY_TYPE))
+    newer = store.types[PHASE_DELAY_TYPE]
+    fields = {name: getattr(to_proto(PhaseDelay()), name) for name in
+              ('client_id', 'tick_period_ns', 'delay_ns', 'residual_ns', 'sample_count',
+               'sequence')}
+    header = store.types['std_msgs/msg/Header'](
+        stamp=store.types['builtin_interfaces/msg/Time'](sec=0, nanosec=0), frame_id='')
+    expires = store.types['builtin_interfaces/msg/Time'](sec=0, nanosec=0)
+    with pytest.raises(TypeError, match='PhaseDelay.*confidence'):
+        to_proto(newer(header=header, expires=expires, confidence=0.5, **fields))

@@ -1,11 +1,13 @@
-"""Test helper script: synthetic SyncedFrameSets for 2 clients x 2 cameras, to DDS or a bag.
+"""Test helper script: synthetic frame sets for 2 clients x 2 cameras, to DDS or a bag.
 
-Every image carries the synthetic timecode of its true capture time. The capture stamp
+Each tick of each client is a SyncedFrameSet with pixels and its FrameSetTiming. Every image
+carries the synthetic timecode of its true capture time. The capture stamp
 written in the message is the true time plus a per-client stamp error, so reports can be
 checked against known numbers. Ticks listed with --skip are never produced (a gap).
 
   python sample_sets.py --dds --rate 20             # publish until SIGINT
   python sample_sets.py --bag DIR --count 40        # write a bag directly
+  python sample_sets.py --bag DIR --timing-only     # as a client that publishes no images
 """
 from __future__ import annotations
 
@@ -19,8 +21,21 @@ from pathlib import Path
 import numpy as np
 
 from compound_eyes.camera import timecode
+from compound_eyes.interfaces.schema import (
+    CLOCK_STATUS,
+    CLOCK_STATUS_TYPE,
+    FRAME_SET_TIMING_TYPE,
+    SYNC_STATUS,
+    SYNC_STATUS_TYPE,
+    SYNCED_FRAME_SET_TYPE,
+    SYNCED_FRAMES,
+    SYNCED_FRAMES_TIMING,
+    LockState,
+    Payload,
+    StampSource,
+)
 from compound_eyes.record.bag_writer import SplitBagWriter
-from compound_eyes.record.types import CLOCK_STATUS, SYNC_STATUS, SYNCED_FRAME_SET, typestore
+from compound_eyes.record.types import typestore
 
 CLIENTS = {'client_a': 0, 'client_b': 2_000_000}   # client -> stamp error (ns)
 CAMERAS = ('cam0', 'cam1')
@@ -40,41 +55,56 @@ def _header(ns: int, frame_id: str) -> object:
     return T['std_msgs/msg/Header'](stamp=_time(ns), frame_id=frame_id)
 
 
-def _image(true_ns: int, label: str, with_pixels: bool) -> object:
+def _image(true_ns: int, label: str) -> object:
     pixels = np.full((HEIGHT, WIDTH), 90, np.uint8)
-    if with_pixels:
-        timecode.encode_into(pixels, true_ns)
-        pixels[:10, :40] = 255 if label.endswith('cam0') else 160
-    data = pixels.ravel() if with_pixels else np.zeros(0, np.uint8)
+    timecode.encode_into(pixels, true_ns)
+    pixels[:10, :40] = 255 if label.endswith('cam0') else 160
     return T['sensor_msgs/msg/Image'](
-        header=_header(true_ns, label), height=HEIGHT if with_pixels else 0,
-        width=WIDTH if with_pixels else 0, encoding='mono8' if with_pixels else '',
-        is_bigendian=0, step=WIDTH if with_pixels else 0, data=data)
+        header=_header(true_ns, label), height=HEIGHT, width=WIDTH, encoding='mono8',
+        is_bigendian=0, step=WIDTH, data=pixels.ravel())
 
 
-def frame_set(client: str, tick: int, with_pixels: bool) -> object:
-    """Return the set of one client for one tick."""
+def _stamp(client: str, tick: int, camera: str) -> int:
+    """Return the capture stamp written for a camera: true time plus the client's error."""
+    return tick * PERIOD_NS + CAMERA_SKEW_NS[camera] + CLIENTS[client]
+
+
+def frame_set(client: str, tick: int) -> object:
+    """Return the full set (with pixels) of one client for one tick."""
     frames = []
     for index, camera in enumerate(CAMERAS):
         true_ns = tick * PERIOD_NS + CAMERA_SKEW_NS[camera]
-        stamp = true_ns + CLIENTS[client]
+        stamp = _stamp(client, tick, camera)
         frames.append(T['compound_eyes_msgs/msg/CameraFrame'](
             channel_id=camera, camera_id=str(index), capture_stamp=_time(stamp),
-            stamp_source=2, stamp_uncertainty_ns=0, read_start_stamp=_time(stamp),
-            read_end_stamp=_time(stamp + 1_000_000), sequence=tick, dropped_frames=0,
-            reconnects=0, payload=1 if with_pixels else 0,
-            image=_image(true_ns, f'{client}/{camera}', with_pixels),
+            stamp_source=StampSource.SYNTHETIC_TRUTH, stamp_uncertainty_ns=0,
+            read_start_stamp=_time(stamp), read_end_stamp=_time(stamp + 1_000_000),
+            sequence=tick, dropped_frames=0, reconnects=0, payload=Payload.RAW,
+            image=_image(true_ns, f'{client}/{camera}'),
             compressed_image=T['sensor_msgs/msg/CompressedImage'](
                 header=_header(0, ''), format='', data=np.zeros(0, np.uint8))))
-    return T[SYNCED_FRAME_SET](
+    return T[SYNCED_FRAME_SET_TYPE](
         header=_header(tick * PERIOD_NS, client), client_id=client, tick=tick,
         tick_period_ns=PERIOD_NS, phase_delay_ns=0, phase_delay_sequence=0,
         clock_offset_ns=0, frames=frames, missing_channel_ids=[])
 
 
+def timing(client: str, tick: int) -> object:
+    """Return the FrameSetTiming of the same set."""
+    count = len(CAMERAS)
+    return T[FRAME_SET_TIMING_TYPE](
+        header=_header(tick * PERIOD_NS, client), client_id=client, tick=tick,
+        tick_period_ns=PERIOD_NS, phase_delay_sequence=0, clock_offset_ns=0,
+        channel_ids=list(CAMERAS),
+        capture_stamps_ns=np.array([_stamp(client, tick, c) for c in CAMERAS], np.int64),
+        stamp_sources=np.full(count, StampSource.SYNTHETIC_TRUTH, np.uint8),
+        stamp_uncertainties_ns=np.zeros(count, np.int64),
+        phase_delays_ns=np.zeros(count, np.int64), missing_channel_ids=[])
+
+
 def clock_status(client: str, offset_ns: int, now_ns: int) -> object:
     """Return a ClockStatus of one client."""
-    return T[CLOCK_STATUS](header=_header(now_ns, client), server='127.0.0.1',
+    return T[CLOCK_STATUS_TYPE](header=_header(now_ns, client), server='127.0.0.1',
                            measured_offset_ns=offset_ns, applied_offset_ns=offset_ns,
                            round_trip_delay_ns=100_000, stratum=8, age_s=0.5,
                            degraded=False, message='')
@@ -83,34 +113,37 @@ def clock_status(client: str, offset_ns: int, now_ns: int) -> object:
 def sync_status(now_ns: int) -> object:
     """Return the server's SyncStatus with every client locked at its stamp error."""
     clients = [T['compound_eyes_msgs/msg/ClientSyncStatus'](
-        client_id=c, lock_state=1, residual_ns=err, intra_client_spread_ns=500_000,
+        client_id=c, lock_state=LockState.LOCKED, residual_ns=err, intra_client_spread_ns=500_000,
         delay_ns=0, last_seen=_time(now_ns), sets_received=0, sets_missed=0,
         frames_missing=0) for c, err in CLIENTS.items()]
-    return T[SYNC_STATUS](header=_header(now_ns, 'server'), reference='median',
+    return T[SYNC_STATUS_TYPE](header=_header(now_ns, 'server'), reference='median',
                           tick_period_ns=PERIOD_NS, clients=clients)
 
 
-def messages(ticks: range, skip: set[tuple[str, int]]) -> Iterator[tuple[str, str, object]]:
-    """Yield (topic, type, message) for every tick: sets, timing copies, status at 1 Hz."""
+def messages(ticks: range, skip: set[tuple[str, int]],
+             images: bool = True) -> Iterator[tuple[str, str, object]]:
+    """Yield (topic, type, message) for every tick: sets, their timing, status at 1 Hz."""
     serialize_every = 1_000_000_000 // PERIOD_NS
     for tick in ticks:
         for client in CLIENTS:
             if (client, tick) in skip:
                 continue
-            yield f'/{client}/synced_frames', SYNCED_FRAME_SET, frame_set(client, tick, True)
-            yield (f'/{client}/synced_frames/timing', SYNCED_FRAME_SET,
-                   frame_set(client, tick, False))
+            if images:
+                yield f'/{client}/{SYNCED_FRAMES}', SYNCED_FRAME_SET_TYPE, frame_set(client, tick)
+            yield (f'/{client}/{SYNCED_FRAMES_TIMING}', FRAME_SET_TIMING_TYPE,
+                   timing(client, tick))
             if tick % serialize_every == 0:
-                yield (f'/{client}/clock_status', CLOCK_STATUS,
+                yield (f'/{client}/{CLOCK_STATUS}', CLOCK_STATUS_TYPE,
                        clock_status(client, 1000 * (tick % 7), tick * PERIOD_NS))
         if tick % serialize_every == 0:
-            yield '/sync_status', SYNC_STATUS, sync_status(tick * PERIOD_NS)
+            yield SYNC_STATUS, SYNC_STATUS_TYPE, sync_status(tick * PERIOD_NS)
 
 
-def write_bag(path: Path, ticks: range, skip: set[tuple[str, int]], max_bag_size: int) -> None:
+def write_bag(path: Path, ticks: range, skip: set[tuple[str, int]], max_bag_size: int,
+              images: bool) -> None:
     """Write the messages straight into a bag, stamped with their tick time."""
     with SplitBagWriter(path, max_bag_size=max_bag_size) as writer:
-        for topic, msgtype, msg in messages(ticks, skip):
+        for topic, msgtype, msg in messages(ticks, skip, images):
             writer.add_topic(topic, msgtype)
             stamp = msg.header.stamp
             writer.write(topic, stamp.sec * 10**9 + stamp.nanosec,
@@ -137,7 +170,7 @@ def publish(rate: float, ticks: range, skip: set[tuple[str, int]]) -> None:
                 package, _, name = msgtype.split('/')
                 cls = getattr(__import__(f'{package}.msg', fromlist=[name]), name)
                 publishers[topic] = node.create_publisher(cls, topic, qos)
-            if topic.endswith('/synced_frames') and msg.client_id == next(iter(CLIENTS)):
+            if msgtype == SYNCED_FRAME_SET_TYPE and msg.client_id == next(iter(CLIENTS)):
                 time.sleep(1 / rate)
             publishers[topic].publish(bytes(typestore().serialize_cdr(msg, msgtype)))
             print(f'published {topic} {getattr(msg, "tick", "")}', flush=True)
@@ -156,11 +189,13 @@ def main() -> int:
     parser.add_argument('--count', type=int, default=10**9, help='ticks to produce')
     parser.add_argument('--skip', nargs='*', default=[], metavar='CLIENT:TICK_OFFSET')
     parser.add_argument('--max-bag-size', type=int, default=0)
+    parser.add_argument('--timing-only', action='store_true',
+                        help='no SyncedFrameSets, only their FrameSetTiming (bag only)')
     args = parser.parse_args()
     ticks = range(FIRST_TICK, FIRST_TICK + args.count)
     skip = {(c, FIRST_TICK + int(t)) for c, t in (s.split(':') for s in args.skip)}
     if args.bag:
-        write_bag(args.bag, ticks, skip, args.max_bag_size)
+        write_bag(args.bag, ticks, skip, args.max_bag_size, not args.timing_only)
     if args.dds:
         publish(args.rate, ticks, skip)
     return 0

@@ -13,6 +13,7 @@ import pytest
 from mcap_ros2.reader import read_ros2_messages
 from rosbags.highlevel import AnyReader
 
+from compound_eyes.interfaces.schema import FRAME_SET_TIMING_TYPE, SYNCED_FRAME_SET_TYPE
 from compound_eyes.record.types import typestore
 
 HERE = Path(__file__).parent
@@ -21,6 +22,7 @@ import sample_sets  # noqa: E402
 
 pytestmark = pytest.mark.slow
 SKIPPED = 80   # client_b never publishes tick FIRST_TICK + 80
+EXPECTED = {SYNCED_FRAME_SET_TYPE: sample_sets.frame_set, FRAME_SET_TIMING_TYPE: sample_sets.timing}
 
 
 def _wait_for_line(stream, needle: str, timeout: float) -> None:
@@ -55,11 +57,10 @@ def test_sigint_mid_stream_leaves_a_complete_bag(tmp_path, ros_env, processes):
         for connection, _, raw in reader.messages():
             any_counts[connection.topic] += 1
             msg = reader.deserialize(raw, connection.msgtype)
-            if connection.msgtype == sample_sets.SYNCED_FRAME_SET:
-                expected = sample_sets.frame_set(msg.client_id, msg.tick,
-                                                 not connection.topic.endswith('/timing'))
+            build = EXPECTED.get(connection.msgtype)
+            if build is not None:
                 assert bytes(raw) == bytes(typestore().serialize_cdr(
-                    expected, sample_sets.SYNCED_FRAME_SET)), connection.topic
+                    build(msg.client_id, msg.tick), connection.msgtype)), connection.topic
     assert dict(any_counts) == {k: v for k, v in summary['messages'].items() if v}
     assert any_counts['/client_a/synced_frames'] >= 40
     assert {'/sync_status', '/client_a/clock_status'} <= set(any_counts)
@@ -72,7 +73,9 @@ def test_sigint_mid_stream_leaves_a_complete_bag(tmp_path, ros_env, processes):
     sets = {(r['topic'], r['client_id']): r for r in summary['sets']}
     row_a = sets[('/client_a/synced_frames', 'client_a')]
     assert row_a['received'] == any_counts['/client_a/synced_frames']
-    row_b = sets[('/client_b/synced_frames', 'client_b')]
     gap = sample_sets.FIRST_TICK + SKIPPED
-    assert [gap, gap] in row_b['gaps'] and row_b['missed'] >= 1
+    for topic in ('/client_b/synced_frames', '/client_b/synced_frames/timing'):
+        row_b = sets[(topic, 'client_b')]
+        assert row_b['received'] == any_counts[topic]
+        assert [gap, gap] in row_b['gaps'] and row_b['missed'] >= 1
     assert 'missed (gaps:' in err

@@ -14,6 +14,7 @@ import pytest
 from rosbags.highlevel import AnyReader
 
 from compound_eyes.camera.timecode import decode
+from compound_eyes.interfaces.schema import FRAME_SET_TIMING_TYPE, SYNCED_FRAME_SET_TYPE
 from compound_eyes.report.cli import make_report
 
 SAMPLE_SETS = Path(__file__).parents[1] / 'record' / 'sample_sets.py'
@@ -24,12 +25,15 @@ def _ns(stamp) -> int:
     return stamp.sec * 10**9 + stamp.nanosec
 
 
+def _make_bag(path: Path, *extra: str) -> Path:
+    subprocess.run([sys.executable, str(SAMPLE_SETS), '--bag', str(path), '--count', str(TICKS),
+                    '--skip', 'client_b:4', *extra], check=True, timeout=120)
+    return path
+
+
 @pytest.fixture
 def bag(tmp_path: Path) -> Path:
-    path = tmp_path / 'bag'
-    subprocess.run([sys.executable, str(SAMPLE_SETS), '--bag', str(path), '--count', str(TICKS),
-                    '--skip', 'client_b:4'], check=True, timeout=120)
-    return path
+    return _make_bag(tmp_path / 'bag')
 
 
 def _recompute(bag: Path) -> dict:
@@ -40,10 +44,10 @@ def _recompute(bag: Path) -> dict:
     with AnyReader([bag]) as reader:
         for connection, _, raw in reader.messages():
             msg = reader.deserialize(raw, connection.msgtype)
-            if connection.topic.endswith('/synced_frames/timing'):
+            if connection.msgtype == FRAME_SET_TIMING_TYPE:
                 ticks[msg.client_id].add(msg.tick)
-                stamps[msg.tick] += [_ns(f.capture_stamp) for f in msg.frames]
-            elif connection.topic.endswith('/synced_frames'):
+                stamps[msg.tick] += [int(stamp) for stamp in msg.capture_stamps_ns]
+            elif connection.msgtype == SYNCED_FRAME_SET_TYPE:
                 for f in msg.frames:
                     pixels = np.asarray(f.image.data, np.uint8).reshape(f.image.height,
                                                                         f.image.width)
@@ -90,6 +94,21 @@ def test_report_numbers_match_the_bag(bag, tmp_path):
         assert (out / image).stat().st_size > 0
     assert 'contact_sheet.png' in page and 'ntp_offset.png' in page
     assert f"{spread['median'] / 1e6:.3f}" in page
+
+
+def test_report_from_timing_sets_alone(bag, tmp_path):
+    """A client publishing no images still gets its sets, gaps and spread reported."""
+    timing_only = _make_bag(tmp_path / 'timing_bag', '--timing-only')
+    assert make_report(timing_only, tmp_path / 'timing_report') == 0
+    assert make_report(bag, tmp_path / 'full_report') == 0
+    alone, full = (json.loads((tmp_path / name / 'summary.json').read_text())
+                   for name in ('timing_report', 'full_report'))
+    assert alone['clients'] == full['clients']
+    assert alone['clients']['client_b']['missed_ticks'] == 1
+    assert alone['cross_client_spread_ns'] == full['cross_client_spread_ns']
+    assert alone['cross_client_spread_ns']['count'] == TICKS - 1
+    assert alone['cameras'] == {} and alone['true_error_ns'] == {}
+    assert alone['contact_sheet_tick'] is None
 
 
 def test_report_refuses_existing_output(bag, tmp_path, capsys):

@@ -16,11 +16,11 @@ import os
 import time
 
 import rclpy
-from compound_eyes_msgs.msg import SyncedFrameSet
+from compound_eyes_msgs.msg import FrameSetTiming, SyncedFrameSet
 from rclpy.executors import ExternalShutdownException
 
+from compound_eyes.interfaces import schema
 from compound_eyes.interfaces.stamps import ns_from_time
-from compound_eyes.nodes import topics
 from compound_eyes.nodes.qos import TIMING_QOS
 from compound_eyes.record.set_counter import StreamCount
 from compound_eyes_rig.bench.peers.common import ReceiveCounter
@@ -37,9 +37,9 @@ class WindowCounter(TruthMonitor):
 
     def __init__(self, namespace: str, cameras: int, warmup_s: float, duration_s: float,
                  truth_every: int) -> None:
-        super().__init__([f'{namespace}/{topics.SYNCED_FRAMES}'], sample_every=truth_every)
+        super().__init__([f'{namespace}/{schema.SYNCED_FRAMES}'], sample_every=truth_every)
         self.timing = StreamCount()
-        self.create_subscription(SyncedFrameSet, f'{namespace}/{topics.SYNCED_FRAMES_TIMING}',
+        self.create_subscription(FrameSetTiming, f'{namespace}/{schema.SYNCED_FRAMES_TIMING}',
                                  self._on_timing, TIMING_QOS)
         self.cameras = cameras
         self.warmup_s = warmup_s
@@ -63,7 +63,7 @@ class WindowCounter(TruthMonitor):
             print('first set', flush=True)
         return self.window[0] <= now < self.window[1]
 
-    def _on_timing(self, msg: SyncedFrameSet) -> None:
+    def _on_timing(self, msg: FrameSetTiming) -> None:
         if self._in_window():
             self.timing.received += 1
             self.timing.ticks.add(msg.tick)

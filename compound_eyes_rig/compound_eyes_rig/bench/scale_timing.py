@@ -2,7 +2,7 @@
 
 (a) The estimator alone, in this process (compound_eyes_rig.bench.estimator_load). (b) The real
 server node, fed by simulated clients (bench/peers/timing_clients.py, several clients per
-process) that publish SyncedFrameSet timing messages and obey the server's PhaseDelay; measured
+process) that publish FrameSetTiming messages and obey the server's PhaseDelay; measured
 over the steady window: the server process's CPU, the PhaseDelay cadence each client receives
 against command_rate_hz, the sets the server accepted, rejected or never saw, and the lock
 states. The publishers share the same cores as the server; their CPU is reported next to it.
@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from compound_eyes.interfaces.schema import LockState
 from compound_eyes.nodes.sync_status_msg import SERVER_INPUT_STATUS
 from compound_eyes.signals import sigterm_raises
 from compound_eyes_rig.bench import estimator_load as estimator_bench
@@ -35,7 +36,6 @@ from compound_eyes_rig.processes import ManagedProcess, ProcessSet, cli_command
 
 SCENARIO = 'scale-timing'
 PEER = 'compound_eyes_rig.bench.peers.timing_clients'
-LOCKED = 1
 PUBLISHER_NICENESS = 10     # the load generators yield the cores to the server under test
 
 
@@ -171,7 +171,7 @@ def summarize_run(options: ScaleOptions, raw: dict[str, Any]) -> dict[str, Any]:
         'commands_per_client_hz': {'median': float(np.median(rates)), 'min': float(rates.min()),
                                    'max': float(rates.max())} if rates.size else None,
         'clients_commanded': int((rates > 0).sum()),
-        'clients_locked': sum(1 for c in status.values() if c['lock_state'] == LOCKED),
+        'clients_locked': sum(1 for c in status.values() if c['lock_state'] == LockState.LOCKED),
         'clients_in_status': len(status),
         'commands_refused_by_clients': {k: v for rep in reports
                                         for k, v in rep['commands_refused'].items()},

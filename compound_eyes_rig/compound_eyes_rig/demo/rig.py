@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
+from compound_eyes.interfaces.schema import SYNCED_FRAMES, LockState
 from compound_eyes_rig.demo.configs import (
     DEMO_CLIENTS,
     DemoSettings,
@@ -22,8 +23,6 @@ from compound_eyes_rig.demo.configs import (
 )
 from compound_eyes_rig.ntp_server import ChronyError, ChronyServer
 from compound_eyes_rig.processes import ProcessSet, cli_command
-
-LOCKED = 1
 
 
 @dataclass
@@ -98,7 +97,7 @@ def _watch(options: DemoOptions, processes: ProcessSet) -> None:
     from compound_eyes_rig.truth.monitor_node import TruthMonitor
 
     rclpy.init()
-    monitor = TruthMonitor([f'/{c.client_id}/synced_frames' for c in DEMO_CLIENTS])
+    monitor = TruthMonitor([f'/{c.client_id}/{SYNCED_FRAMES}' for c in DEMO_CLIENTS])
     executor = SingleThreadedExecutor()
     executor.add_node(monitor)
     start = time.monotonic()
@@ -127,7 +126,7 @@ def _watch(options: DemoOptions, processes: ProcessSet) -> None:
 def _lock_time(monitor, elapsed: float) -> float | None:
     status = monitor.latest_status
     if status and len(status.clients) == len(DEMO_CLIENTS) and all(
-            c.lock_state == LOCKED for c in status.clients):
+            c.lock_state == LockState.LOCKED for c in status.clients):
         print(f'demo: all clients locked after {elapsed:.1f} s')
         return elapsed
     return None
@@ -148,7 +147,7 @@ def _status_line(elapsed: float, monitor, locked_at: float | None) -> str:
     clients = []
     status = monitor.latest_status
     for client in (status.clients if status else []):
-        state = ('ACQUIRING', 'LOCKED', 'LOST')[min(client.lock_state, 2)]
+        state = LockState(min(client.lock_state, LockState.LOST)).name
         stamp = stamp_errors.get(client.client_id)
         stamp_text = f' stamp err {np.median(stamp) / 1e3:+.0f} µs' if stamp else ''
         clients.append(f'{client.client_id} {state} residual {client.residual_ns / 1e3:+.0f} µs '

@@ -12,9 +12,9 @@ from compound_eyes_msgs.msg import CameraFrame, SyncedFrameSet, SyncStatus
 from rclpy.node import Node
 
 from compound_eyes.camera.timecode import decode
+from compound_eyes.interfaces import schema
 from compound_eyes.interfaces.images import frame_image
 from compound_eyes.interfaces.stamps import ns_from_time
-from compound_eyes.nodes import topics
 from compound_eyes.nodes.qos import STATUS_QOS, image_qos
 from compound_eyes_rig.truth.tick_truth import FrameTruth, TickScore, TickTruthCollector
 
@@ -33,7 +33,7 @@ class TruthMonitor(Node):
         for topic in frame_topics:
             self.create_subscription(SyncedFrameSet, topic, self._on_set,
                                      image_qos('reliable', 5))
-        self.create_subscription(SyncStatus, topics.SYNC_STATUS, self._on_status, STATUS_QOS)
+        self.create_subscription(SyncStatus, schema.SYNC_STATUS, self._on_status, STATUS_QOS)
 
     def take_scores(self) -> list[TickScore]:
         """Return and forget the scores gathered since the last call."""

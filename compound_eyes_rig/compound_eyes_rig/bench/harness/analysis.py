@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from compound_eyes.interfaces.schema import LockState
 from compound_eyes_rig.bench.harness.phase import PhaseOutcome
 from compound_eyes_rig.bench.harness.ticks import (
     LOCK_THRESHOLD_NS,
@@ -21,8 +22,6 @@ from compound_eyes_rig.bench.pairing import nearest_pairing_spread_ns
 from compound_eyes_rig.truth.tick_truth import TickScore
 
 SETTLE_S = 1.0      # without a lock, errors count from here (NTP has corrected the clocks)
-LOCKED = 1          # ClientSyncStatus.LOCKED
-LOST = 2            # ClientSyncStatus.LOST
 
 
 @dataclass
@@ -95,7 +94,7 @@ class Analysis:
         t0_ns = self.outcome.t0_tick * self.period_ns
         for status in self.outcome.statuses:
             states = list(status.states.values())
-            if len(states) >= clients and all(state == LOCKED for state in states):
+            if len(states) >= clients and all(state == LockState.LOCKED for state in states):
                 return (status.received_ns - t0_ns) / 1e9
         return None
 

@@ -5,7 +5,8 @@ from typing import Any
 
 import numpy as np
 
-from compound_eyes_rig.bench.harness.analysis import LOCKED, LOST, Analysis
+from compound_eyes.interfaces.schema import LockState
+from compound_eyes_rig.bench.harness.analysis import Analysis
 from compound_eyes_rig.bench.harness.delivery import dishonest_sets
 from compound_eyes_rig.bench.harness.rows import StatusRow
 from compound_eyes_rig.bench.harness.scenarios import (
@@ -83,8 +84,8 @@ def churn(scenario: Scenario, analysis: Analysis) -> tuple[dict, dict[str, Targe
         window = [s for s in outcome.statuses
                   if kill['caused_s'] + 3 <= (s.received_ns - t0_ns) / 1e9 < back['caused_s']]
         details['survivors_locked_fraction'] = (
-            sum(all(v == LOCKED for c, v in s.states.items() if c != gone) for s in window)
-            / len(window) if window else None)
+            sum(all(v == LockState.LOCKED for c, v in s.states.items() if c != gone)
+                for s in window) / len(window) if window else None)
         lives = [life for life in outcome.lives if life.client == gone]
         returned = [row.received_ns for row in outcome.sets
                     if len(lives) > 1 and lives[-1].holds(row)]
@@ -113,7 +114,7 @@ def _unseen_by_server_s(statuses: list[StatusRow], client: str, first_set_ns: in
     if first_set_ns is None:
         return None
     seen = next((s.received_ns for s in statuses if s.received_ns >= first_set_ns
-                 and s.states.get(client, LOST) != LOST), None)
+                 and s.states.get(client, LockState.LOST) != LockState.LOST), None)
     return None if seen is None else (seen - first_set_ns) / 1e9
 
 

@@ -17,9 +17,9 @@ from compound_eyes_msgs.msg import CameraFrame, SyncedFrameSet, SyncStatus
 from rclpy.node import Node
 
 from compound_eyes.camera.timecode import decode
+from compound_eyes.interfaces import schema
 from compound_eyes.interfaces.images import frame_image
 from compound_eyes.interfaces.stamps import ns_from_time
-from compound_eyes.nodes import topics
 from compound_eyes.nodes.dds_profile import use_large_frame_profile
 from compound_eyes.nodes.lifecycle import run_until_signal
 from compound_eyes.nodes.qos import STATUS_QOS, image_qos
@@ -45,7 +45,7 @@ class RowCollector(Node):
         for topic in frame_topics:
             self.create_subscription(SyncedFrameSet, topic, self._on_set,
                                      image_qos('reliable', 5))
-        self.create_subscription(SyncStatus, topics.SYNC_STATUS, self._on_status, STATUS_QOS)
+        self.create_subscription(SyncStatus, schema.SYNC_STATUS, self._on_status, STATUS_QOS)
         # Flushing on a timer hands rows to the tailing harness; it also wakes the executor, so
         # a stop signal is handled even when every client has already gone quiet.
         self.create_timer(FLUSH_PERIOD_S, self.out.flush)

@@ -20,6 +20,7 @@ from pathlib import Path
 from types import TracebackType
 
 from compound_eyes.capture.shm_ring import segment_prefix
+from compound_eyes.interfaces.schema import SYNCED_FRAMES
 from compound_eyes_rig.bench.netns import NamespacesUnavailable, Testbed
 from compound_eyes_rig.demo.configs import write_parameters
 from compound_eyes_rig.ntp_server import ChronyServer
@@ -129,7 +130,7 @@ class Rig:
 
     def start_collector(self, rows_path: Path) -> ManagedProcess:
         """Start the row collector on the server host, subscribed to every client's images."""
-        topics = [f'/{client_id}/synced_frames' for client_id in self.client_ids]
+        topics = [f'/{client_id}/{SYNCED_FRAMES}' for client_id in self.client_ids]
         return self.start('collector', SERVER_HOST, [
             sys.executable, '-m', 'compound_eyes_rig.bench.harness.collector',
             '--out', str(rows_path), *topics])

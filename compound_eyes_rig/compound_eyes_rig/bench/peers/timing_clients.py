@@ -1,6 +1,6 @@
 """Many simulated clients in one process, feeding the server's timing path (no cameras, no pixels).
 
-Each client publishes one SyncedFrameSet per tick on /<id>/synced_frames/timing, stamped as a
+Each client publishes one FrameSetTiming per tick on /<id>/synced_frames/timing, stamped as a
 triggered camera would be (scheduled tick + applied delay + the client's latency + jitter), and
 applies the server's PhaseDelay through the client's own DelayCommandFilter, so the server runs
 its real closed loop. It publishes from start_ns to stop_ns (wall clock, shared by every peer
@@ -15,18 +15,20 @@ from __future__ import annotations
 
 import argparse
 import time
+from array import array
 from typing import Any
 
 import numpy as np
 import rclpy
 from builtin_interfaces.msg import Time
-from compound_eyes_msgs.msg import CameraFrame, PhaseDelay, SyncedFrameSet, SyncStatus
+from compound_eyes_msgs.msg import FrameSetTiming, PhaseDelay, SyncStatus
 from diagnostic_msgs.msg import DiagnosticArray
 from rclpy.node import Node
 from rclpy.subscription_content_filter_options import ContentFilterOptions
 
+from compound_eyes.interfaces import schema
+from compound_eyes.interfaces.schema import StampSource
 from compound_eyes.interfaces.stamps import ns_from_time
-from compound_eyes.nodes import topics
 from compound_eyes.nodes.qos import COMMAND_QOS, STATUS_QOS, TIMING_QOS
 from compound_eyes.nodes.sync_status_msg import SERVER_INPUT_STATUS
 from compound_eyes.phase.command_filter import DelayCommandFilter, OfferVerdict
@@ -56,7 +58,7 @@ class SimulatedClients:
                                                 initial_delay_ns=self.period_ns // 4)
                         for cid in self.ids}
         self.publishers = [node.create_publisher(
-            SyncedFrameSet, f'/{cid}/{topics.SYNCED_FRAMES_TIMING}', TIMING_QOS)
+            FrameSetTiming, f'/{cid}/{schema.SYNCED_FRAMES_TIMING}', TIMING_QOS)
             for cid in self.ids]
         self.messages = [self._message(cid) for cid in self.ids]   # reused: only stamps change
         self.sent = 0
@@ -76,12 +78,12 @@ class SimulatedClients:
                   else [(self.ids[0], self.ids[-1])])
         for low, high in ranges:
             node.create_subscription(
-                PhaseDelay, topics.PHASE_DELAY, self._on_command, COMMAND_QOS,
+                PhaseDelay, schema.PHASE_DELAY, self._on_command, COMMAND_QOS,
                 content_filter_options=ContentFilterOptions(
                     'client_id >= %0 AND client_id <= %1', [f"'{low}'", f"'{high}'"]))
         if args.watch_status:
-            node.create_subscription(SyncStatus, topics.SYNC_STATUS, self._on_status, STATUS_QOS)
-            node.create_subscription(DiagnosticArray, topics.DIAGNOSTICS, self._on_diagnostics,
+            node.create_subscription(SyncStatus, schema.SYNC_STATUS, self._on_status, STATUS_QOS)
+            node.create_subscription(DiagnosticArray, schema.DIAGNOSTICS, self._on_diagnostics,
                                      STATUS_QOS)
 
     def _on_command(self, msg: PhaseDelay) -> None:
@@ -109,11 +111,12 @@ class SimulatedClients:
                     values = {v.key: v.value for v in status.values}
                     self.accepted_in_window.append((now, int(values['sets_accepted'])))
 
-    def _message(self, cid: str) -> SyncedFrameSet:
-        msg = SyncedFrameSet(client_id=cid, tick_period_ns=self.period_ns)
+    def _message(self, cid: str) -> FrameSetTiming:
+        msg = FrameSetTiming(client_id=cid, tick_period_ns=self.period_ns)
         msg.header.frame_id = cid
-        msg.frames = [CameraFrame(channel_id=f'cam{c}', camera_id='synthetic:triggered',
-                                  payload=CameraFrame.PAYLOAD_NONE) for c in range(self.cameras)]
+        msg.channel_ids = [f'cam{c}' for c in range(self.cameras)]
+        msg.stamp_sources = array('B', [StampSource.DRIVER_BUFFER] * self.cameras)
+        msg.stamp_uncertainties_ns = array('q', [0] * self.cameras)
         return msg
 
     def publish_tick(self, tick: int) -> None:
@@ -130,11 +133,11 @@ class SimulatedClients:
                 if not self.matched[row]:
                     self.unmatched += 1     # nobody listens yet: not a loss to count
                     continue
-            msg.tick, msg.phase_delay_ns = tick, delay
+            msg.tick = tick
             msg.phase_delay_sequence = delay_filter.sequence
             _set_stamp(msg.header.stamp, scheduled)
-            for frame, jitter_ns in zip(msg.frames, jitter[row].tolist(), strict=True):
-                _set_stamp(frame.capture_stamp, base + jitter_ns)
+            msg.capture_stamps_ns = array('q', (base + jitter[row]).tolist())
+            msg.phase_delays_ns = array('q', [delay] * self.cameras)
             self.publishers[row].publish(msg)
         self.publish_s += time.perf_counter() - begin
         self.sent += sum(self.matched)

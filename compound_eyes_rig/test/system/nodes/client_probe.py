@@ -1,5 +1,8 @@
 """An in-test ROS peer of one client: records its sets, decodes timecodes, sends PhaseDelay.
 
+Both of the client's topics are reduced to one SeenSet shape: the full SyncedFrameSet ('full')
+and its FrameSetTiming ('timing'), whose frames carry no pixels or counters.
+
 It runs in its own rclpy context spun by a thread, so a test can watch a client process
 while it acts; `with ClientProbe(ns) as probe:` always shuts the context down.
 """
@@ -12,14 +15,14 @@ from dataclasses import dataclass
 
 import rclpy
 from builtin_interfaces.msg import Time
-from compound_eyes_msgs.msg import CameraFrame, PhaseDelay, SyncedFrameSet
+from compound_eyes_msgs.msg import CameraFrame, FrameSetTiming, PhaseDelay, SyncedFrameSet
 from rclpy.context import Context
 from rclpy.executors import SingleThreadedExecutor
 
 from compound_eyes.camera.timecode import decode
+from compound_eyes.interfaces import schema
 from compound_eyes.interfaces.images import frame_image
 from compound_eyes.interfaces.stamps import ns_from_time, time_from_ns
-from compound_eyes.nodes import topics
 from compound_eyes.nodes.qos import COMMAND_QOS, TIMING_QOS, image_qos
 
 
@@ -29,19 +32,20 @@ class SeenFrame:
 
     channel_id: str
     capture_ns: int
-    payload: int
+    phase_delay_ns: int
+    payload: int | None      # None: a timing frame, which has no payload field
     pixel_bytes: int
-    reconnects: int
-    true_ns: int | None  # decoded timecode; None without pixels or when unreadable
+    reconnects: int | None   # None: a timing frame, which has no counters
+    true_ns: int | None      # decoded timecode; None without pixels or when unreadable
 
 
 @dataclass(frozen=True)
 class SeenSet:
-    """What a test checks of one received SyncedFrameSet."""
+    """What a test checks of one received SyncedFrameSet or FrameSetTiming."""
 
     tick: int
     stamp_ns: int
-    phase_delay_ns: int
+    phase_delay_ns: int | None   # timing sets: the channels' common delay (None if they differ)
     phase_delay_sequence: int
     frames: tuple[SeenFrame, ...]
     missing: tuple[str, ...]
@@ -51,11 +55,28 @@ class SeenSet:
         return next((f for f in self.frames if f.channel_id == channel_id), None)
 
 
-def _seen_frame(frame: CameraFrame) -> SeenFrame:
+def _seen_frame(frame: CameraFrame, phase_delay_ns: int) -> SeenFrame:
     image = frame_image(frame)
-    return SeenFrame(frame.channel_id, ns_from_time(frame.capture_stamp), frame.payload,
-                     len(frame.image.data) + len(frame.compressed_image.data),
+    return SeenFrame(frame.channel_id, ns_from_time(frame.capture_stamp), phase_delay_ns,
+                     frame.payload, len(frame.image.data) + len(frame.compressed_image.data),
                      frame.reconnects, None if image is None else decode(image))
+
+
+def _seen_full(msg: SyncedFrameSet) -> SeenSet:
+    return SeenSet(msg.tick, ns_from_time(msg.header.stamp), msg.phase_delay_ns,
+                   msg.phase_delay_sequence,
+                   tuple(_seen_frame(f, msg.phase_delay_ns) for f in msg.frames),
+                   tuple(msg.missing_channel_ids))
+
+
+def _seen_timing(msg: FrameSetTiming) -> SeenSet:
+    frames = tuple(SeenFrame(channel, stamp, delay, None, 0, None, None) for channel, stamp, delay
+                   in zip(msg.channel_ids, msg.capture_stamps_ns, msg.phase_delays_ns,
+                          strict=True))
+    delays = set(msg.phase_delays_ns)
+    return SeenSet(msg.tick, ns_from_time(msg.header.stamp),
+                   delays.pop() if len(delays) == 1 else None, msg.phase_delay_sequence,
+                   frames, tuple(msg.missing_channel_ids))
 
 
 class ClientProbe:
@@ -67,11 +88,15 @@ class ClientProbe:
         self.node = rclpy.create_node('client_probe', context=self.context)
         self._lock = threading.Lock()
         self._sets: dict[str, list[SeenSet]] = {'full': [], 'timing': []}
-        for kind, topic, qos in (('full', topics.SYNCED_FRAMES, image_qos('reliable', 5)),
-                                 ('timing', topics.SYNCED_FRAMES_TIMING, TIMING_QOS)):
-            self.node.create_subscription(SyncedFrameSet, f'/{namespace}/{topic}',
-                                          lambda msg, kind=kind: self._on_set(kind, msg), qos)
-        self.commands = self.node.create_publisher(PhaseDelay, topics.PHASE_DELAY, COMMAND_QOS)
+        for kind, msg_type, topic, seen, qos in (
+                ('full', SyncedFrameSet, schema.SYNCED_FRAMES, _seen_full,
+                 image_qos('reliable', 5)),
+                ('timing', FrameSetTiming, schema.SYNCED_FRAMES_TIMING, _seen_timing,
+                 TIMING_QOS)):
+            self.node.create_subscription(
+                msg_type, f'/{namespace}/{topic}',
+                lambda msg, kind=kind, seen=seen: self._on_set(kind, seen(msg)), qos)
+        self.commands = self.node.create_publisher(PhaseDelay, schema.PHASE_DELAY, COMMAND_QOS)
         self._executor = SingleThreadedExecutor(context=self.context)
         self._executor.add_node(self.node)
         self._running = True
@@ -121,9 +146,6 @@ class ClientProbe:
         while self._running and self.context.ok():
             self._executor.spin_once(timeout_sec=0.05)
 
-    def _on_set(self, kind: str, msg: SyncedFrameSet) -> None:
-        seen = SeenSet(msg.tick, ns_from_time(msg.header.stamp), msg.phase_delay_ns,
-                       msg.phase_delay_sequence, tuple(_seen_frame(f) for f in msg.frames),
-                       tuple(msg.missing_channel_ids))
+    def _on_set(self, kind: str, seen: SeenSet) -> None:
         with self._lock:
             self._sets[kind].append(seen)

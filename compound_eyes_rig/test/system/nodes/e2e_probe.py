@@ -11,16 +11,17 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 
 import rclpy
-from compound_eyes_msgs.msg import PhaseDelay, SyncedFrameSet, SyncStatus
+from compound_eyes_msgs.msg import FrameSetTiming, PhaseDelay, SyncStatus
 from diagnostic_msgs.msg import DiagnosticArray
 from rclpy.executors import SingleThreadedExecutor
 from rclpy.publisher import Publisher
 
-from compound_eyes.nodes import topics
+from compound_eyes.interfaces import schema
+from compound_eyes.interfaces.schema import LockState
 from compound_eyes.nodes.qos import COMMAND_QOS, STATUS_QOS, TIMING_QOS
 from compound_eyes_rig.truth.monitor_node import TruthMonitor
 
-LOCKED, LOST = 1, 2
+LOCKED, LOST = LockState.LOCKED, LockState.LOST
 
 
 class Probe:
@@ -34,18 +35,18 @@ class Probe:
         self.statuses: list[tuple[float, SyncStatus]] = []
         self.diagnostics: list[tuple[float, DiagnosticArray]] = []
         self.commands: list[tuple[float, PhaseDelay]] = []
-        self.sets: dict[str, list[tuple[float, SyncedFrameSet]]] = {c: [] for c in timing_clients}
-        self.node.create_subscription(SyncStatus, topics.SYNC_STATUS,
+        self.sets: dict[str, list[tuple[float, FrameSetTiming]]] = {c: [] for c in timing_clients}
+        self.node.create_subscription(SyncStatus, schema.SYNC_STATUS,
                                       self._recorder(self.statuses), STATUS_QOS)
-        self.node.create_subscription(DiagnosticArray, topics.DIAGNOSTICS,
+        self.node.create_subscription(DiagnosticArray, schema.DIAGNOSTICS,
                                       self._recorder(self.diagnostics), STATUS_QOS)
-        self.node.create_subscription(PhaseDelay, topics.PHASE_DELAY,
+        self.node.create_subscription(PhaseDelay, schema.PHASE_DELAY,
                                       self._recorder(self.commands), COMMAND_QOS)
         for client in timing_clients:
             self.node.create_subscription(
-                SyncedFrameSet, f'/{client}/{topics.SYNCED_FRAMES_TIMING}',
+                FrameSetTiming, f'/{client}/{schema.SYNCED_FRAMES_TIMING}',
                 self._recorder(self.sets[client]), TIMING_QOS)
-        self.truth = (TruthMonitor([f'/{c}/{topics.SYNCED_FRAMES}' for c in frame_clients],
+        self.truth = (TruthMonitor([f'/{c}/{schema.SYNCED_FRAMES}' for c in frame_clients],
                                    sample_every=1) if frame_clients else None)
         self.executor = SingleThreadedExecutor()
         for node in (self.node, self.truth):
@@ -59,8 +60,8 @@ class Probe:
         return lambda msg: sink.append((time.monotonic(), msg))
 
     def publisher(self, topic: str) -> Publisher:
-        """Create a SyncedFrameSet publisher with the timing topic's QoS (a fake client)."""
-        return self.node.create_publisher(SyncedFrameSet, topic, TIMING_QOS)
+        """Create a FrameSetTiming publisher with the timing topic's QoS (a fake client)."""
+        return self.node.create_publisher(FrameSetTiming, topic, TIMING_QOS)
 
     def lock_states(self, since: float = 0.0) -> dict[str, int]:
         """client_id -> lock state in the newest /sync_status received after `since`."""

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from compound_eyes_msgs.msg import CameraFrame
+
+from compound_eyes.interfaces.schema import Payload
 
 sys.path.insert(0, str(Path(__file__).parent))
 from client_launch import LATENCY_MS, log_tail, start_client, write_client_params  # noqa: E402
@@ -44,8 +45,17 @@ def test_four_cameras_publish_complete_sets(tmp_path, ros_env, processes, how):
         assert ticks == sorted(set(ticks)), f'{kind} ticks not strictly increasing'
     for frame_set in complete:
         assert {f.channel_id for f in frame_set.frames} == CHANNELS
-        for frame in frame_set.frames:
-            assert frame.payload == CameraFrame.PAYLOAD_NONE and frame.pixel_bytes == 0
+        assert {f.phase_delay_ns for f in frame_set.frames} == {frame_set.phase_delay_ns}
+
+    # The timing topic states what the image topic states for the same tick.
+    full_by_tick = {s.tick: s for s in full}
+    paired = [(s, full_by_tick[s.tick]) for s in complete if s.tick in full_by_tick]
+    assert len(paired) >= 0.5 * len(complete), (len(paired), len(complete))
+    for timing_set, full_set in paired:
+        assert ((timing_set.stamp_ns, timing_set.phase_delay_ns, timing_set.phase_delay_sequence)
+                == (full_set.stamp_ns, full_set.phase_delay_ns, full_set.phase_delay_sequence))
+        assert ({(f.channel_id, f.capture_ns) for f in timing_set.frames}
+                == {(f.channel_id, f.capture_ns) for f in full_set.frames})
 
     # Capture = scheduled tick + phase delay + camera latency, give or take a late wake.
     lateness_ms = np.array([(f.capture_ns - s.stamp_ns - s.phase_delay_ns) / 1e6 - LATENCY_MS
@@ -56,7 +66,7 @@ def test_four_cameras_publish_complete_sets(tmp_path, ros_env, processes, how):
     # The image topic carries pixels whose timecode agrees with the published stamp.
     frames = [f for s in full for f in s.frames]
     assert len(full) >= 0.5 * FPS * WINDOW_S and frames
-    assert all(f.payload == CameraFrame.PAYLOAD_RAW and f.pixel_bytes == 160 * 120 * 3
+    assert all(f.payload == Payload.RAW and f.pixel_bytes == 160 * 120 * 3
                for f in frames)
     decoded = [f for f in frames if f.true_ns is not None]
     assert len(decoded) >= 0.9 * len(frames)

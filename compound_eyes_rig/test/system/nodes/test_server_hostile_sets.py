@@ -1,8 +1,8 @@
 """Garbage on a fake client's timing topic never crashes the server nor steers anyone.
 
-The test process plays a fake client publishing SyncedFrameSets into the real server: garbage
+The test process plays a fake client publishing FrameSetTimings into the real server: garbage
 before any real client exists (so none of it may define the rig's period), then garbage, a
-junk-laden but schema-valid client, bytes that are no SyncedFrameSet at all, and a client with
+junk-laden but schema-valid client, bytes that are no FrameSetTiming at all, and a client with
 another period while a real client locks.
 """
 from __future__ import annotations
@@ -14,11 +14,18 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from compound_eyes_msgs.msg import CameraFrame, SyncedFrameSet
+from compound_eyes_msgs.msg import FrameSetTiming
 from rclpy.serialization import serialize_message
 
+from compound_eyes.interfaces.schema import SYNCED_FRAMES_TIMING, StampSource
 from compound_eyes.interfaces.stamps import ns_from_time, time_from_ns
-from compound_eyes.nodes.server_loop import MALFORMED, PERIOD_DIFFERS, PERIOD_OUT_OF_RANGE
+from compound_eyes.nodes.server_loop import (
+    CHANNELS_MISMATCH,
+    DELAYS_DIFFER,
+    MALFORMED,
+    PERIOD_DIFFERS,
+    PERIOD_OUT_OF_RANGE,
+)
 from compound_eyes.nodes.sync_status_msg import SERVER_INPUT_STATUS
 from compound_eyes.phase.estimator import SetVerdict
 from compound_eyes_rig.demo.configs import DEMO_CLIENTS
@@ -34,24 +41,33 @@ PERIOD_NS = round(1e9 / 30)                 # the real client's (demo) rate
 DELAY_NS = 8_000_000
 LATENCY_NS = 3_000_000
 JUNKY, BAD, OTHER_PERIOD = 'fake_junky', 'fake_bad', 'fake_other_period'
-FAKE_TOPIC = '/fake/synced_frames/timing'
-EXPECTED_REJECTIONS = {PERIOD_OUT_OF_RANGE, PERIOD_DIFFERS, MALFORMED} | {v.value for v in (
+FAKE_TOPIC = f'/fake/{SYNCED_FRAMES_TIMING}'
+EXPECTED_REJECTIONS = {PERIOD_OUT_OF_RANGE, PERIOD_DIFFERS, MALFORMED, CHANNELS_MISMATCH,
+                       DELAYS_DIFFER} | {v.value for v in (
     SetVerdict.BAD_CLIENT_ID, SetVerdict.BAD_SCHEDULE, SetVerdict.BAD_DELAY, SetVerdict.OLD_TICK,
     SetVerdict.NO_VALID_STAMPS)}
 
 
-def _frame_set(client_id: str, tick: int, period_ns: int, scheduled_ns: int,
-               stamps_ns: list[int], delay_ns: int = DELAY_NS) -> SyncedFrameSet:
-    msg = SyncedFrameSet(client_id=client_id, tick=tick, tick_period_ns=period_ns,
-                         phase_delay_ns=delay_ns)
-    msg.header.stamp = time_from_ns(scheduled_ns)
-    msg.frames = [CameraFrame(channel_id=f'cam{i}', capture_stamp=time_from_ns(stamp))
-                  for i, stamp in enumerate(stamps_ns)]
+def _set_channels(msg: FrameSetTiming, stamps_ns: list[int], delay_ns: int) -> FrameSetTiming:
+    """Give msg one channel per stamp, every channel with the same delay."""
+    count = len(stamps_ns)
+    msg.channel_ids = [f'cam{i}' for i in range(count)]
+    msg.capture_stamps_ns = stamps_ns
+    msg.stamp_sources = [StampSource.DRIVER_BUFFER] * count
+    msg.stamp_uncertainties_ns = [0] * count
+    msg.phase_delays_ns = [delay_ns] * count
     return msg
 
 
+def _frame_set(client_id: str, tick: int, period_ns: int, scheduled_ns: int,
+               stamps_ns: list[int], delay_ns: int = DELAY_NS) -> FrameSetTiming:
+    msg = FrameSetTiming(client_id=client_id, tick=tick, tick_period_ns=period_ns)
+    msg.header.stamp = time_from_ns(scheduled_ns)
+    return _set_channels(msg, stamps_ns, delay_ns)
+
+
 def _plausible(client_id: str, now_ns: int, period_ns: int = PERIOD_NS,
-               latency_ns: int = LATENCY_NS) -> SyncedFrameSet:
+               latency_ns: int = LATENCY_NS) -> FrameSetTiming:
     """Build a set that passes every check: the current tick, two stamps at delay + latency."""
     tick = now_ns // period_ns
     scheduled = tick * period_ns
@@ -59,8 +75,8 @@ def _plausible(client_id: str, now_ns: int, period_ns: int = PERIOD_NS,
     return _frame_set(client_id, tick, period_ns, scheduled, [stamp, stamp + 10_000])
 
 
-def _with(**changes: object) -> Callable[[int], SyncedFrameSet]:
-    def build(now_ns: int) -> SyncedFrameSet:
+def _with(**changes: object) -> Callable[[int], FrameSetTiming]:
+    def build(now_ns: int) -> FrameSetTiming:
         msg = _plausible(BAD, now_ns)
         for name, value in changes.items():
             setattr(msg, name, value(msg) if callable(value) else value)
@@ -68,26 +84,30 @@ def _with(**changes: object) -> Callable[[int], SyncedFrameSet]:
     return build
 
 
-def _shift_stamps(offset_ns: int) -> Callable[[SyncedFrameSet], list[CameraFrame]]:
-    def frames(msg: SyncedFrameSet) -> list[CameraFrame]:
-        for frame in msg.frames:
-            frame.capture_stamp = time_from_ns(ns_from_time(frame.capture_stamp) + offset_ns)
-        return msg.frames
-    return frames
+def _channels(stamps: Callable[[list[int]], list[int]],
+              delay_ns: int = DELAY_NS) -> Callable[[int], FrameSetTiming]:
+    """Return a builder of plausible sets whose channels are remade by stamps() and delay_ns."""
+    def build(now_ns: int) -> FrameSetTiming:
+        msg = _plausible(BAD, now_ns)
+        return _set_channels(msg, stamps(list(msg.capture_stamps_ns)), delay_ns)
+    return build
 
 
 GARBAGE = {
     'tick_period_ns 0': _with(tick_period_ns=0),
     'tick_period_ns 1': _with(tick_period_ns=1, tick=lambda m: ns_from_time(m.header.stamp)),
     'tick_period_ns 20 ms, invalid otherwise': _with(tick_period_ns=20_000_000, tick=0),
-    'stamps 10 s away': _with(frames=_shift_stamps(10_000_000_000)),
-    'stamps 10 s early': _with(frames=_shift_stamps(-10_000_000_000)),
+    'stamps 10 s away': _channels(lambda stamps: [s + 10_000_000_000 for s in stamps]),
+    'stamps 10 s early': _channels(lambda stamps: [s - 10_000_000_000 for s in stamps]),
     'scheduled != tick * period': _with(tick=lambda m: m.tick + 1),
     'schedule 10 s ahead': lambda now: _plausible(BAD, now + 10_000_000_000),
     'empty client_id': _with(client_id=''),
-    'delay beyond the period': _with(phase_delay_ns=PERIOD_NS + 1),
-    'no frames': _with(frames=[]),
-    'thousand frames': _with(frames=lambda m: m.frames * 500),
+    'delay beyond the period': _channels(lambda stamps: stamps, delay_ns=PERIOD_NS + 1),
+    'no channels': _channels(lambda stamps: []),
+    'thousand channels': _channels(lambda stamps: stamps * 500),
+    'per-channel arrays of different lengths': _with(stamp_sources=[StampSource.DRIVER_BUFFER]),
+    'channels with different delays': _with(
+        phase_delays_ns=lambda m: [DELAY_NS, DELAY_NS + 1_000_000]),
 }
 
 
@@ -105,9 +125,9 @@ class FakeClient:
         messages = [build(now) for build in GARBAGE.values()]
         junky = _plausible(JUNKY, now)
         if self.rng.random() < 0.3:     # 30 % of its sets: stamps anywhere within 2 periods
-            junky.frames = [CameraFrame(capture_stamp=time_from_ns(
+            junky.capture_stamps_ns = [
                 ns_from_time(junky.header.stamp) + self.rng.randint(-2, 2) * PERIOD_NS
-                + self.rng.randrange(PERIOD_NS))) for _ in range(2)]
+                + self.rng.randrange(PERIOD_NS) for _ in range(2)]
         replay = _plausible(JUNKY, now - 5 * PERIOD_NS)
         messages += [junky, replay]
         if other_period:

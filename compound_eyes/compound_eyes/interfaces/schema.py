@@ -1,0 +1,54 @@
+"""Constants of compound_eyes_msgs, the message type names and the topic names, in one place.
+
+Everything that compares a field with a constant or names a topic or type takes it from here:
+the nodes, the rclpy-free core (recording, export, report) and the rig. It lives outside nodes/
+because the core needs it without the ROS adapters. The values mirror the .msg files, which
+stay the source of truth; compound_eyes/test/interfaces/test_schema.py parses them and fails
+when a constant here and there differ or one side has a constant the other lacks.
+"""
+from __future__ import annotations
+
+import enum
+
+PACKAGE = 'compound_eyes_msgs'
+
+
+class StampSource(enum.IntEnum):
+    """How a capture stamp was obtained: CameraFrame.STAMP_<name>."""
+
+    DRIVER_BUFFER = 0
+    READ_RETURN = 1
+    SYNTHETIC_TRUTH = 2
+
+
+class Payload(enum.IntEnum):
+    """Which image field of a CameraFrame carries the pixels: CameraFrame.PAYLOAD_<name>."""
+
+    NONE = 0
+    RAW = 1
+    COMPRESSED = 2
+
+
+class LockState(enum.IntEnum):
+    """A client's lock state as the server reports it: ClientSyncStatus.<name>."""
+
+    ACQUIRING = 0
+    LOCKED = 1
+    LOST = 2
+
+
+# Message types, as rosbag2 and the ROS graph name them.
+SYNCED_FRAME_SET_TYPE = f'{PACKAGE}/msg/SyncedFrameSet'
+FRAME_SET_TIMING_TYPE = f'{PACKAGE}/msg/FrameSetTiming'
+CLOCK_STATUS_TYPE = f'{PACKAGE}/msg/ClockStatus'
+SYNC_STATUS_TYPE = f'{PACKAGE}/msg/SyncStatus'
+PHASE_DELAY_TYPE = f'{PACKAGE}/msg/PhaseDelay'
+DIAGNOSTIC_ARRAY_TYPE = 'diagnostic_msgs/msg/DiagnosticArray'
+
+# Topics. Relative names live in each client's namespace; absolute ones are shared by all.
+SYNCED_FRAMES = 'synced_frames'                     # SyncedFrameSet, with pixels
+SYNCED_FRAMES_TIMING = f'{SYNCED_FRAMES}/timing'    # FrameSetTiming, the server's input
+CLOCK_STATUS = 'clock_status'                       # ClockStatus
+PHASE_DELAY = '/phase_delay'                        # PhaseDelay: one command topic for all
+SYNC_STATUS = '/sync_status'                        # SyncStatus
+DIAGNOSTICS = '/diagnostics'                        # DiagnosticArray
