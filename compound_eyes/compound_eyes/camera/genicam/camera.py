@@ -27,6 +27,7 @@ from compound_eyes.clock.waiting import leave_realtime
 
 _SEED_PAIRS = 4                 # latch pairs taken at the first frame, so its fit has several
 _FIRST_FRAME_NS = 2_000_000_000  # devices take a while to deliver after AcquisitionStart
+_GIGE_BLOCK_IDS = 0xFFFF         # GigE Vision 1.x block ids count 1..65535, then wrap (0 unused)
 
 
 class GenicamCamera:
@@ -43,6 +44,7 @@ class GenicamCamera:
         self._device: GenicamDevice | None = None
         self._recovery = ClockRecovery()
         self._missed_in_row = 0
+        self._frame_ids = FrameIdUnwrapper()
 
     def __getstate__(self) -> dict:
         """Pickle without the device, which cannot cross processes."""
@@ -147,7 +149,27 @@ class GenicamCamera:
             source, uncertainty = StampSource.READ_RETURN, max(0, capture_ns - window_start)
         return CapturedFrame(image=image, capture_ns=capture_ns, stamp_source=source,
                              uncertainty_ns=uncertainty, read_start_ns=read_start,
-                             read_end_ns=clock.now_ns(), sequence=frame.frame_id)
+                             read_end_ns=clock.now_ns(),
+                             sequence=self._frame_ids.sequence(frame.frame_id))
+
+
+class FrameIdUnwrapper:
+    """Turn the device's frame ids, which wrap after 65535 on GigE Vision 1.x, into a count."""
+
+    def __init__(self) -> None:
+        self._last: int | None = None
+        self._sequence = 0
+
+    def sequence(self, frame_id: int) -> int:
+        """Return the running sequence number of a frame id (ids going back count as a wrap)."""
+        if self._last is None:
+            self._sequence = frame_id
+        elif frame_id < self._last <= _GIGE_BLOCK_IDS:
+            self._sequence += frame_id + _GIGE_BLOCK_IDS - self._last
+        else:
+            self._sequence += frame_id - self._last
+        self._last = frame_id
+        return self._sequence
 
 
 def _synced_minus_real(clock: SyncedClock) -> int:
