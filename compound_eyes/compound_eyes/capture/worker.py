@@ -4,8 +4,8 @@ Every tick the worker meets the others at the rendezvous, sleeps until T_k + pha
 the synced clock, grabs, encodes in this process and writes the bytes into its shared-memory
 ring; the parent gets only a small note. Camera errors close the source and reopen it with
 exponential backoff while the loop keeps its rhythm; a missing frame is only reported. A
-worker that falls behind skips to the next reachable tick. It ignores SIGINT (the parent coordinates shutdown) and exits when the
-parent sets the stop flag or disappears.
+worker that falls behind skips to the next reachable tick. It ignores SIGINT (the parent
+coordinates shutdown) and exits when the parent sets the stop flag or disappears.
 """
 from __future__ import annotations
 
