@@ -13,7 +13,7 @@ from typing import TypeVar
 from compound_eyes.camera.genicam.aravis_library import AravisUnavailable, load_aravis
 from compound_eyes.camera.genicam.camera import GenicamCamera
 from compound_eyes.camera.genicam.config import PREFIX as GENICAM_PREFIX
-from compound_eyes.camera.genicam.config import GenicamConfig, device_key
+from compound_eyes.camera.genicam.config import GenicamConfig
 from compound_eyes.camera.opencv_source import OpenCvCamera, OpenCvConfig
 from compound_eyes.camera.source import CameraSource
 from compound_eyes.camera.synthetic import MODELS, SyntheticCamera, SyntheticConfig
@@ -53,13 +53,12 @@ def create_source(camera_id: str, options: Mapping[str, object] | None = None) -
 
 def _genicam(camera_id: str, options: dict[str, object]) -> GenicamCamera:
     """Check the device key, the options and that Aravis is importable here."""
-    device_key(camera_id)
-    config = _config(GenicamConfig, camera_id, options)
+    camera = GenicamCamera(camera_id, _config(GenicamConfig, camera_id, options))
     try:
         load_aravis()
     except AravisUnavailable as error:
         raise ValueError(f'camera {camera_id}: {error}') from None
-    return GenicamCamera(camera_id, config)
+    return camera
 
 
 def _synthetic_options(camera_id: str, options: dict[str, object]) -> dict[str, object]:

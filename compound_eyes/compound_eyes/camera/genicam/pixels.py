@@ -4,18 +4,19 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-# PFNC code -> (channels, bytes per sample, conversion to BGR or None for mono)
+_ALREADY_BGR = -1
+
+# PFNC code -> (channels, bytes per sample, conversion to BGR, _ALREADY_BGR, or None for mono)
 _FORMATS: dict[int, tuple[int, int, int | None]] = {
     0x01080001: (1, 1, None),                       # Mono8
     0x01100007: (1, 2, None),                       # Mono16
     0x02180014: (3, 1, cv2.COLOR_RGB2BGR),          # RGB8
-    0x02180015: (3, 1, -1),                         # BGR8: already BGR
+    0x02180015: (3, 1, _ALREADY_BGR),               # BGR8
     0x01080008: (1, 1, cv2.COLOR_BayerGRBG2BGR),    # BayerGR8
     0x01080009: (1, 1, cv2.COLOR_BayerRGGB2BGR),    # BayerRG8
     0x0108000A: (1, 1, cv2.COLOR_BayerGBRG2BGR),    # BayerGB8
     0x0108000B: (1, 1, cv2.COLOR_BayerBGGR2BGR),    # BayerBG8
 }
-_ALREADY_BGR = -1
 
 
 def is_supported(pixel_format: int) -> bool:
