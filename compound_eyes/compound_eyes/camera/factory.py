@@ -10,12 +10,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from typing import TypeVar
 
+from compound_eyes.camera.genicam.aravis_library import AravisUnavailable, load_aravis
+from compound_eyes.camera.genicam.camera import GenicamCamera
+from compound_eyes.camera.genicam.config import PREFIX as GENICAM_PREFIX
+from compound_eyes.camera.genicam.config import GenicamConfig
 from compound_eyes.camera.opencv_source import OpenCvCamera, OpenCvConfig
 from compound_eyes.camera.source import CameraSource
 from compound_eyes.camera.synthetic import MODELS, SyntheticCamera, SyntheticConfig
 
 SYNTHETIC_PREFIX = 'synthetic'
-_Config = TypeVar('_Config', SyntheticConfig, OpenCvConfig)
+_Config = TypeVar('_Config', SyntheticConfig, OpenCvConfig, GenicamConfig)
 
 
 @dataclass(frozen=True)
@@ -31,9 +35,10 @@ class CameraSpec:
 
 
 def create_source(camera_id: str, options: Mapping[str, object] | None = None) -> CameraSource:
-    """Return an unopened source: 'synthetic[:model[:label]]' or anything OpenCV opens.
+    """Return an unopened source: synthetic[:model[:label]], genicam:<device> or for OpenCV.
 
-    Raises ValueError naming the camera and the offending option key.
+    Raises ValueError naming the camera and the offending option key, or saying what to
+    install when a GenICam camera is configured on a host without Aravis.
     """
     if not isinstance(camera_id, str) or not camera_id:
         raise ValueError(f'camera_id: expected a non-empty string, got {camera_id!r}')
@@ -41,7 +46,19 @@ def create_source(camera_id: str, options: Mapping[str, object] | None = None) -
     if camera_id == SYNTHETIC_PREFIX or camera_id.startswith(SYNTHETIC_PREFIX + ':'):
         return SyntheticCamera(camera_id, _config(SyntheticConfig, camera_id,
                                                   _synthetic_options(camera_id, options)))
+    if camera_id.startswith(GENICAM_PREFIX):
+        return _genicam(camera_id, options)
     return OpenCvCamera(camera_id, _config(OpenCvConfig, camera_id, options))
+
+
+def _genicam(camera_id: str, options: dict[str, object]) -> GenicamCamera:
+    """Check the device key, the options and that Aravis is importable here."""
+    camera = GenicamCamera(camera_id, _config(GenicamConfig, camera_id, options))
+    try:
+        load_aravis()
+    except AravisUnavailable as error:
+        raise ValueError(f'camera {camera_id}: {error}') from None
+    return camera
 
 
 def _synthetic_options(camera_id: str, options: dict[str, object]) -> dict[str, object]:

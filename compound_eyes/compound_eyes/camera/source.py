@@ -14,6 +14,13 @@ class CameraError(RuntimeError):
     """A camera could not be opened or read; the capture worker reopens it with backoff."""
 
 
+class MissingFrameError(CameraError):
+    """No frame came for this tick, but the device still answers: counted, not reopened.
+
+    A source raises plain CameraError instead once misses persist, so the worker reconnects.
+    """
+
+
 @dataclass
 class CapturedFrame:
     """One frame as a source returns it; all times are on the synced wall clock in ns."""
@@ -31,8 +38,9 @@ class CameraSource(Protocol):
     """A camera that can be opened, grabbed at a chosen moment, and closed.
 
     grab() is called right after the capture process reaches its target time: a triggered
-    camera exposes then; a free-running one returns its newest completed frame, stale
-    buffered frames drained.
+    camera exposes then (a source that only starts the exposure and then waits for the frame
+    calls leave_realtime() once it has fired); a free-running one returns its newest
+    completed frame, stale buffered frames drained.
     """
 
     camera_id: str

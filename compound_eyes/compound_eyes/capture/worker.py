@@ -3,9 +3,9 @@
 Every tick the worker meets the others at the rendezvous, sleeps until T_k + phase delay on
 the synced clock, grabs, encodes in this process and writes the bytes into its shared-memory
 ring; the parent gets only a small note. Camera errors close the source and reopen it with
-exponential backoff while the loop keeps its rhythm. A worker that falls behind skips to the
-next reachable tick. It ignores SIGINT (the parent coordinates shutdown) and exits when the
-parent sets the stop flag or disappears.
+exponential backoff while the loop keeps its rhythm; a missing frame is only reported. A
+worker that falls behind skips to the next reachable tick. It ignores SIGINT (the parent
+coordinates shutdown) and exits when the parent sets the stop flag or disappears.
 """
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from multiprocessing.sharedctypes import Synchronized
 
-from compound_eyes.camera.source import CameraError, CameraSource, CapturedFrame
+from compound_eyes.camera.source import CameraError, CameraSource, CapturedFrame, MissingFrameError
 from compound_eyes.capture.phase import PhaseDelayCell
 from compound_eyes.capture.priority import CapturePriority
 from compound_eyes.capture.records import CameraSpec, FrameNote, WorkerEvent
@@ -96,6 +96,10 @@ class _Camera:
         self._failed = True
         self._retry_at = time.monotonic() + self._backoff_s
         self._backoff_s = min(self._backoff_s * 2, self._job.backoff_max_s)
+        self.report(error)
+
+    def report(self, error: Exception) -> None:
+        """Tell the parent about an error; the source stays open."""
         self._job.conn.send(WorkerEvent('error', f'{type(error).__name__}: {error}'))
 
     def close(self) -> None:
@@ -156,6 +160,8 @@ def _loop(job: WorkerJob, camera: _Camera, ring: FrameRing, rendezvous: TickRend
                 priority.leave()
             encoded = encode(frame.image, job.image_format)
             ref = ring.write(encoded.data)
+        except MissingFrameError as error:
+            camera.report(error)
         except (CameraError, ValueError) as error:
             camera.fail(error)
         else:

@@ -1,0 +1,1 @@
+"""GenICam cameras (GigE Vision, USB3 Vision) through Aravis: triggered or free-running."""
