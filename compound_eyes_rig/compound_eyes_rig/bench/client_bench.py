@@ -29,7 +29,7 @@ from compound_eyes.clock.synced import SyncedClock
 from compound_eyes.codec.image_codec import decode as decode_image
 from compound_eyes.config.capture_setup import camera_specs, image_format
 from compound_eyes.config.client import ClientConfig
-from compound_eyes.signals import sigterm_raises
+from compound_eyes.signals import run_interruptible
 from compound_eyes_rig.bench.cpu import CpuSampler
 from compound_eyes_rig.bench.fastdds_profile import profile_env
 from compound_eyes_rig.bench.machine_cpu import MachineCpu
@@ -290,8 +290,8 @@ def main() -> None:
                         help='seconds of each sustained-load window')
     parser.add_argument('--json', type=Path, help='write the result document here')
     args = parser.parse_args()
-    with sigterm_raises():
-        result = run(args.duration, args.sustained).to_dict()
+    result = run_interruptible('client bench',
+                               lambda: run(args.duration, args.sustained).to_dict())
     print_table(result)
     if args.json:
         args.json.write_text(json.dumps(result, indent=2))
