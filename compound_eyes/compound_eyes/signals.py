@@ -6,9 +6,10 @@ the first SIGINT or SIGTERM is a request to stop. Loops that the entry point run
 `StopRequested` exception so that `with` blocks and `finally` clauses unwind. Every later
 signal is only counted: a second Ctrl-C, or the SIGINT that `ros2 launch` adds to a
 terminal's, cannot abort the teardown that stops workers and releases shared memory and bags.
-Once a stop was requested the handlers stay until the process ends, so a late signal cannot
-turn a clean exit into a traceback either. Teardown that runs inside an interruptible block
-on the normal path goes in `shielded()`, which holds a first signal back until it is done.
+Once a stop was requested, leaving the block ignores SIGINT and SIGTERM for the rest of the
+process, so a late signal cannot turn a clean exit into a traceback or a death by signal.
+Teardown that runs inside an interruptible block on the normal path goes in `shielded()`,
+which holds a first signal back until it is done.
 """
 from __future__ import annotations
 
@@ -72,10 +73,10 @@ class StopSignals:
     def __exit__(self, *exc_info: object) -> None:
         global _active
         _active = None
-        if self.requested:
-            return   # the process is ending: a late signal must still find our handler
         for signum, previous in self._previous.items():
-            signal.signal(signum, previous)
+            # After a stop request the process is ending: ignore late signals, since the
+            # interpreter's own finalization would reset a handler to the default (death).
+            signal.signal(signum, signal.SIG_IGN if self.requested else previous)
 
     @contextmanager
     def interruptible(self) -> Iterator[None]:
