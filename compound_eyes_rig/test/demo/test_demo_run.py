@@ -1,4 +1,4 @@
-"""The demo end to end: runs, stops cleanly on Ctrl-C, leaves a bag both readers open."""
+"""The demo end to end: runs, stops cleanly on Ctrl-C or SIGTERM, leaves a bag and a report."""
 import json
 import os
 import signal
@@ -67,6 +67,39 @@ def test_demo_runs_until_ctrl_c_and_leaves_a_readable_bag_and_report(ros_env, tm
     assert counted == mcap_count > 0
     summary = json.loads((out / 'report' / 'summary.json').read_text())
     assert {c: v['sets'] for c, v in summary['clients'].items()} == per_client
+    leftovers = subprocess.run(['pgrep', '-s', str(demo.pid)], capture_output=True, text=True)
+    assert leftovers.stdout.strip() == ''
+    assert _orphaned_segments() == []
+
+
+@pytest.mark.slow
+def test_demo_stopped_by_sigterm_exits_0_and_writes_its_report(ros_env, tmp_path):
+    out = tmp_path / 'run'
+    demo = subprocess.Popen(
+        [sys.executable, '-m', 'compound_eyes.cli.main', 'demo', '--duration', '30',
+         '--out', str(out), '--width', '320', '--height', '240'],
+        env=ros_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        start_new_session=True)
+    lines = []
+    try:
+        for line in demo.stdout:
+            lines.append(line)
+            if 'true cross-client error median' in line or len(lines) > 60:
+                break   # sets of both clients are arriving
+        demo.send_signal(signal.SIGTERM)   # as a service manager or `kill` would stop it
+        rest, _ = demo.communicate(timeout=120)
+        lines.append(rest)
+    finally:
+        if demo.poll() is None:
+            os.killpg(demo.pid, signal.SIGKILL)
+            demo.wait()
+    output = ''.join(lines)
+    assert demo.returncode == 0, output
+    assert 'Traceback' not in output, output
+    assert 'demo: SIGTERM: stopping' in output, output
+    assert (out / 'report' / 'index.html').is_file(), output
+    summary = json.loads((out / 'report' / 'summary.json').read_text())
+    assert set(summary['clients']) == {'client_a', 'client_b'}
     leftovers = subprocess.run(['pgrep', '-s', str(demo.pid)], capture_output=True, text=True)
     assert leftovers.stdout.strip() == ''
     assert _orphaned_segments() == []
