@@ -18,6 +18,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from compound_eyes.signals import run_interruptible
 from compound_eyes_rig.processes import cli_command
 
 LOCKED = 1
@@ -144,7 +145,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument('--json', type=Path, metavar='OUT.json')
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=False)
-    result = run(args.duration, args.interval, args.warmup, args.out)
+    result = run_interruptible('soak', lambda: run(args.duration, args.interval, args.warmup,
+                                                  args.out))
     text = json.dumps(result, indent=2)
     if args.json:
         args.json.write_text(text + '\n')
