@@ -146,12 +146,29 @@ def run_interruptible(program: str, work: Callable[[], _T]) -> _T:
             raise SystemExit(INTERRUPTED_EXIT_CODE) from None
 
 
+@contextmanager
+def stop_signals_blocked() -> Iterator[None]:
+    """Block SIGINT and SIGTERM in this thread while it starts children that ignore them.
+
+    A child inherits the blocked mask, so a signal to the group that arrives while it is
+    still starting (importing, unpickling its job) waits until the child's
+    ignore_stop_signals() discards it, instead of killing it with a traceback. Other threads
+    of this process still take the signal meanwhile.
+    """
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
 def ignore_stop_signals() -> None:
     """Ignore SIGINT and SIGTERM in a child process whose parent stops it.
 
     Ctrl-C at a terminal and a service manager's SIGTERM reach the whole process group; the
     parent then stops its children in order, and a child that died first would only look
-    like a crash to it.
+    like a crash to it. Signals held back by stop_signals_blocked() are discarded here.
     """
     for signum in STOP_SIGNALS:
         signal.signal(signum, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)

@@ -17,6 +17,7 @@ from multiprocessing.context import BaseContext
 from compound_eyes.capture.records import CameraSpec
 from compound_eyes.capture.shm_ring import FrameRing
 from compound_eyes.capture.worker import WorkerJob, run_worker
+from compound_eyes.signals import stop_signals_blocked
 
 MAX_BACKOFF_DOUBLINGS = 16
 
@@ -65,7 +66,8 @@ class WorkerSupervisor:
         handle.heartbeat.value = 0
         process = self._context.Process(target=run_worker, args=(self._job_for(handle, writer),),
                                         daemon=True, name=f'capture-{handle.spec.channel_id}')
-        process.start()
+        with stop_signals_blocked():   # a starting worker cannot be killed by the group's Ctrl-C
+            process.start()
         writer.close()
         handle.process, handle.conn, handle.started_s = process, reader, time.monotonic()
 
