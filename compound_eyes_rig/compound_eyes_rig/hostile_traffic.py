@@ -19,6 +19,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from compound_eyes.signals import run_interruptible
+
 _INT_RANGES = {f'{sign}int{bits}': ((0, 2**bits - 1) if sign == 'u'
                                      else (-(2**(bits - 1)), 2**(bits - 1) - 1))
                for sign in ('', 'u') for bits in (8, 16, 32, 64)}
@@ -117,7 +119,9 @@ def flood(topics: dict[str, str], count: int, rate_hz: float, seed: int) -> dict
     import rclpy
     from rclpy.qos import QoSProfile, ReliabilityPolicy
 
-    rclpy.init()
+    from compound_eyes.nodes.lifecycle import init_ros
+
+    init_ros()
     node = rclpy.create_node('compound_eyes_hostile_traffic')
     qos = QoSProfile(depth=10, reliability=ReliabilityPolicy.BEST_EFFORT)
     rng = random.Random(seed)
@@ -150,10 +154,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument('--seed', type=int, default=1)
     args = parser.parse_args(argv)
     topics = dict(pair.split('=', 1) for pair in args.topics)
-    try:
-        sent = flood(topics, args.count, args.rate, args.seed)
-    except KeyboardInterrupt:
-        return 130
+    sent = run_interruptible('hostile traffic',
+                             lambda: flood(topics, args.count, args.rate, args.seed))
     print(' '.join(f'{topic}={n}' for topic, n in sent.items()), flush=True)
     return 0
 

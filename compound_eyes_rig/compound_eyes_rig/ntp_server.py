@@ -19,6 +19,7 @@ from pathlib import Path
 from types import TracebackType
 
 from compound_eyes.clock.ntp import NtpError, query_once
+from compound_eyes.signals import run_interruptible
 
 CHRONYD_DIRS = ('/usr/sbin', '/sbin', '/usr/local/sbin')
 PORT_ATTEMPTS = 3        # an auto-picked port can be taken between probing and binding
@@ -251,7 +252,7 @@ def _main(argv: list[str]) -> int:
     """Probe entry point run inside a namespace: `python -m ... ADDRESS TIMEOUT_S`."""
     address, timeout_s = argv[0], float(argv[1])
     try:
-        wait_until_serving(address, timeout_s)
+        run_interruptible('ntp probe', lambda: wait_until_serving(address, timeout_s))
     except NtpError as exc:
         print(exc, file=sys.stderr)
         return 1

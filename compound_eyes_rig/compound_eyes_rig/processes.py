@@ -2,6 +2,8 @@
 
 The demo and the benchmark harness start servers, clients and recorders this way; every
 child gets SIGINT first (so bags and shared memory are finalized), SIGKILL only if it hangs.
+Stopping them is shielded (compound_eyes.signals): a stop request arriving meanwhile waits
+until every child is stopped, so none is left running in its own session.
 """
 from __future__ import annotations
 
@@ -11,6 +13,8 @@ import subprocess
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from compound_eyes.signals import shielded
 
 
 @dataclass
@@ -83,8 +87,9 @@ class ProcessSet:
 
     def stop_all(self, timeout_s: float = 10.0) -> None:
         """Stop every child, newest first."""
-        for process in reversed(self.processes):
-            process.stop(timeout_s)
+        with shielded():
+            for process in reversed(self.processes):
+                process.stop(timeout_s)
 
     def __enter__(self) -> ProcessSet:
         return self

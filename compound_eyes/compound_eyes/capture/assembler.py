@@ -1,13 +1,14 @@
 """Turns per-camera frames into one set per tick, in tick order, never waiting past a deadline.
 
 A tick's set is emitted once every camera delivered or once the synced clock passes
-scheduled + delay + deadline; cameras absent then are listed missing and count as drops.
+scheduled + delay + deadline (the latest camera's delay); cameras absent then are listed
+missing and count as drops. Each set carries its tick's delay record from the steering.
 Frames for ticks already emitted are late: counted and discarded. Ticks nobody delivered
 still get an (all-missing) set, so consumers see every gap.
 """
 from __future__ import annotations
 
-from compound_eyes.capture.phase import PhaseHistory
+from compound_eyes.capture.delay_steering import DelaySteering
 from compound_eyes.capture.records import CameraStats, FrameRecord, FrameSet
 from compound_eyes.capture.schedule import TickSchedule
 
@@ -16,11 +17,11 @@ class SetAssembler:
     """Collects frames by tick; not thread-safe (the engine serializes calls)."""
 
     def __init__(self, channels: list[str], schedule: TickSchedule, deadline_ns: int,
-                 phase: PhaseHistory, stats: dict[str, CameraStats]) -> None:
+                 delays: DelaySteering, stats: dict[str, CameraStats]) -> None:
         self._channels = list(channels)
         self._schedule = schedule
         self._deadline_ns = deadline_ns
-        self._phase = phase
+        self._delays = delays
         self._stats = stats
         self._pending: dict[int, dict[str, FrameRecord]] = {}
         self._next_tick: int | None = None
@@ -39,8 +40,8 @@ class SetAssembler:
 
     def deadline_of(self, tick: int) -> int:
         """Return the synced time after which the tick's set goes out incomplete."""
-        delay, _ = self._phase.at(tick)
-        return self._schedule.scheduled_ns(tick) + delay + self._deadline_ns
+        latest = self._delays.at(tick).latest_ns
+        return self._schedule.scheduled_ns(tick) + latest + self._deadline_ns
 
     def next_deadline(self) -> int | None:
         """Return the deadline of the oldest set not yet emitted, None before any frame."""
@@ -56,12 +57,11 @@ class SetAssembler:
                 break
             out.append(self._build(tick, self._pending.pop(tick, {})))
             self._next_tick = tick + 1
-            self._phase.forget_before(tick)
+            self._delays.forget_before(tick)
         return out
 
     def _build(self, tick: int, frames: dict[str, FrameRecord]) -> FrameSet:
         """Make the set, count drops and stamp each frame with its camera's counters."""
-        delay, sequence = self._phase.at(tick)
         missing = [channel for channel in self._channels if channel not in frames]
         for channel in missing:
             self._stats[channel].dropped += 1
@@ -70,4 +70,4 @@ class SetAssembler:
             record.reconnects = self._stats[channel].reconnects
         ordered = {channel: frames[channel] for channel in self._channels if channel in frames}
         return FrameSet(tick, self._schedule.scheduled_ns(tick), self._schedule.period_ns,
-                        delay, sequence, ordered, missing)
+                        self._delays.at(tick), ordered, missing)

@@ -1,7 +1,7 @@
 """What the capture engine is configured with and what it hands out."""
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from compound_eyes.camera.source import CameraSource, StampSource
@@ -52,7 +52,6 @@ class FrameNote:
     read_start_ns: int
     read_end_ns: int
     sequence: int
-    phase_delay_ns: int
 
 
 @dataclass(frozen=True)
@@ -80,9 +79,26 @@ class FrameRecord:
     read_start_ns: int
     read_end_ns: int
     sequence: int
-    phase_delay_ns: int       # the delay the worker applied (equals the set's)
     dropped_frames: int = 0   # ticks this camera missed since the engine's first set
     reconnects: int = 0       # reopens inside the worker plus worker respawns
+
+
+@dataclass(frozen=True)
+class TickDelay:
+    """How long after T_k each camera waited on one tick, and the command that set it.
+
+    The engine's one record of the delay: the workers were told the same numbers ahead of
+    the tick. Every channel has the client's delay today; keyed by channel, a delay per
+    camera flows into the sets unchanged.
+    """
+
+    channels_ns: Mapping[str, int]
+    sequence: int   # the last PhaseDelay command accepted when the tick's step was taken (0: none)
+
+    @property
+    def latest_ns(self) -> int:
+        """Return the longest delay of any camera: when the last of them grabs."""
+        return max(self.channels_ns.values())
 
 
 @dataclass
@@ -92,8 +108,7 @@ class FrameSet:
     tick: int
     scheduled_ns: int
     period_ns: int
-    phase_delay_ns: int
-    phase_delay_sequence: int
+    delay: TickDelay
     frames: dict[str, FrameRecord] = field(default_factory=dict)
     missing: list[str] = field(default_factory=list)
 
@@ -101,6 +116,16 @@ class FrameSet:
     def complete(self) -> bool:
         """Tell whether every camera delivered."""
         return not self.missing
+
+    @property
+    def phase_delay_ns(self) -> int:
+        """Return the client's delay for this tick, the one every camera applied."""
+        return self.delay.latest_ns
+
+    @property
+    def phase_delay_sequence(self) -> int:
+        """Return the sequence of the command behind this tick's delay (0: none)."""
+        return self.delay.sequence
 
 
 @dataclass

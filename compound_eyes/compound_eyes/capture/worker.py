@@ -1,23 +1,23 @@
 """The body of one camera's capture process: rendezvous, wait for the tick, grab, encode, ship.
 
-Every tick the worker meets the others at the rendezvous, sleeps until T_k + phase delay on
-the synced clock, grabs, encodes in this process and writes the bytes into its shared-memory
-ring; the parent gets only a small note. Camera errors close the source and reopen it with
-exponential backoff while the loop keeps its rhythm; a missing frame is only reported. A
-worker that falls behind skips to the next reachable tick. It ignores SIGINT (the parent
-coordinates shutdown) and exits when the parent sets the stop flag or disappears.
+Every tick the worker meets the others at the rendezvous, reads the tick's delay from the
+cell the parent announced it in, sleeps until T_k + delay on the synced clock, grabs, encodes
+in this process and writes the bytes into its shared-memory ring; the parent gets only a
+small note. Camera errors close the source and reopen it with exponential backoff while the
+loop keeps its rhythm; a missing frame is only reported. A worker that falls behind skips to
+the next reachable tick. It ignores SIGINT and SIGTERM (the parent coordinates shutdown) and
+exits when the parent sets the stop flag or disappears.
 """
 from __future__ import annotations
 
 import os
-import signal
 import time
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from multiprocessing.sharedctypes import Synchronized
 
 from compound_eyes.camera.source import CameraError, CameraSource, CapturedFrame, MissingFrameError
-from compound_eyes.capture.phase import PhaseDelayCell
+from compound_eyes.capture.delay_cell import DelayCell
 from compound_eyes.capture.priority import CapturePriority
 from compound_eyes.capture.records import CameraSpec, FrameNote, WorkerEvent
 from compound_eyes.capture.rendezvous import TickRendezvous
@@ -25,6 +25,7 @@ from compound_eyes.capture.schedule import TickSchedule, sleep_until
 from compound_eyes.capture.shm_ring import FrameRing, RingSpec
 from compound_eyes.clock.synced import SyncedClock
 from compound_eyes.codec.image_codec import ImageFormat, encode
+from compound_eyes.signals import ignore_stop_signals
 
 RENDEZVOUS_MARGIN_NS = 2_000_000  # leave the rendezvous this early so a dead peer costs no tick
 
@@ -41,7 +42,7 @@ class WorkerJob:
     fps: float
     clock: SyncedClock
     image_format: ImageFormat
-    phase: PhaseDelayCell
+    delays: DelayCell
     heartbeat: Synchronized   # time.monotonic_ns() of the last sign of life
     reopens: Synchronized     # successful reopens, kept across respawns
     stop: Synchronized        # set to 1 by the parent
@@ -114,7 +115,7 @@ class _Camera:
 
 def run_worker(job: WorkerJob) -> None:
     """Capture until stopped; the multiprocessing target of every camera process."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    ignore_stop_signals()
     priority = CapturePriority(job.realtime_priority)
     parent = os.getppid()
     ring = FrameRing.attach(job.ring)
@@ -150,7 +151,7 @@ def _loop(job: WorkerJob, camera: _Camera, ring: FrameRing, rendezvous: TickRend
         if not was_open:
             job.conn.send(WorkerEvent('ready'))
             continue  # opening took time: take the next reachable tick
-        delay = job.phase.delay_for(tick)
+        delay = job.delays.delay_for(tick)
         try:
             priority.enter()
             sleep_until(clock, scheduled + delay)
@@ -168,8 +169,7 @@ def _loop(job: WorkerJob, camera: _Camera, ring: FrameRing, rendezvous: TickRend
             job.conn.send(FrameNote(
                 tick, ref.slot, ref.generation, ref.length, encoded.encoding, encoded.width,
                 encoded.height, encoded.compressed, frame.capture_ns, int(frame.stamp_source),
-                frame.uncertainty_ns, frame.read_start_ns, frame.read_end_ns, frame.sequence,
-                delay))
+                frame.uncertainty_ns, frame.read_start_ns, frame.read_end_ns, frame.sequence))
         tick += 1
 
 

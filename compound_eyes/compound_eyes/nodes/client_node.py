@@ -1,7 +1,8 @@
 """The client node: runs the capture engine, publishes each tick's SyncedFrameSet and timing.
 
-All timing work happens in the capture processes; this node only assembles messages,
-applies validated PhaseDelay commands and reports its clock.
+All timing work happens in the capture processes and the engine, which also owns the phase
+delay; this node forwards PhaseDelay commands to the engine, publishes its sets and reports
+its clock.
 """
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import time
 from compound_eyes_msgs.msg import ClockStatus, FrameSetTiming, PhaseDelay, SyncedFrameSet
 from rclpy.node import Node
 
+from compound_eyes.capture.delay_steering import DelayPolicy
 from compound_eyes.capture.engine import CaptureEngine
 from compound_eyes.clock.monitor import ClockMonitor
 from compound_eyes.clock.synced import ClockErrorModel, SharedOffset, SyncedClock
@@ -23,7 +25,7 @@ from compound_eyes.nodes.frame_set_msg import build_frame_set, build_timing
 from compound_eyes.nodes.lifecycle import run_until_signal
 from compound_eyes.nodes.parameters import node_parameters
 from compound_eyes.nodes.qos import COMMAND_QOS, STATUS_QOS, TIMING_QOS, image_qos
-from compound_eyes.phase.command_filter import DelayCommandFilter, OfferVerdict
+from compound_eyes.phase.command_filter import OfferVerdict
 
 NODE_NAME = 'compound_eyes_client'
 
@@ -41,7 +43,7 @@ def clock_error_model(config: ClientConfig, epoch_ns: int) -> ClockErrorModel:
 
 
 class ClientNode(Node):
-    """Publishes synced frame sets and applies the server's phase delay."""
+    """Publishes synced frame sets and hands the server's phase delay commands to the engine."""
 
     def __init__(self) -> None:
         super().__init__(NODE_NAME, allow_undeclared_parameters=True,
@@ -53,13 +55,13 @@ class ClientNode(Node):
         self.clock = SyncedClock(SharedOffset(), clock_error_model(config, time.time_ns()))
         self.monitor = ClockMonitor(self.clock, list(config.ntp_servers),
                                     poll_interval_s=config.ntp_poll_interval_s)
-        self.delay_filter = DelayCommandFilter(
-            config.client_id, config.period_ns,
-            max_slew_ns_per_tick=round(config.max_delay_slew_us_per_tick * 1e3),
-            initial_delay_ns=round(config.initial_delay_ms * 1e6))
+        delay_policy = DelayPolicy(
+            config.client_id, initial_ns=round(config.initial_delay_ms * 1e6),
+            max_slew_ns_per_tick=round(config.max_delay_slew_us_per_tick * 1e3))
         deadline_ns = round(config.set_deadline_ms * 1e6) or config.period_ns
         self.engine = CaptureEngine(camera_specs(config, source), config.fps, self.clock,
                                     image_format(config), set_deadline_ns=deadline_ns,
+                                    delay_policy=delay_policy,
                                     realtime_priority=config.realtime_priority)
         self.full_pub = self.create_publisher(
             SyncedFrameSet, schema.SYNCED_FRAMES,
@@ -72,12 +74,10 @@ class ClientNode(Node):
         self.create_timer(1.0, self._publish_clock_status)
         self._stop = threading.Event()
         self._publisher_thread = threading.Thread(target=self._publish_sets, daemon=True)
-        self._delay_in_engine: int | None = None
 
     def start(self) -> None:
         """Start NTP polling, the capture processes and the publishing thread."""
         self.monitor.start()
-        self._apply_delay()
         self.engine.start()
         self._publisher_thread.start()
         cameras = ', '.join(f'{c.channel_id}={c.camera_id}' for c in self.config.cameras)
@@ -94,9 +94,9 @@ class ClientNode(Node):
         self.monitor.stop()
 
     def _on_phase_delay(self, msg: PhaseDelay) -> None:
-        verdict = self.delay_filter.offer(
+        verdict = self.engine.offer_delay_command(
             msg.client_id, msg.tick_period_ns, msg.delay_ns, msg.sequence,
-            ns_from_time(msg.expires), self.clock.now_ns())
+            ns_from_time(msg.expires))
         if verdict not in (OfferVerdict.ACCEPTED, OfferVerdict.OTHER_CLIENT):
             self.get_logger().warning(f'ignored PhaseDelay seq {msg.sequence}: {verdict.value}',
                                       throttle_duration_sec=5.0)
@@ -107,19 +107,11 @@ class ClientNode(Node):
             frame_set = self.engine.next_set(timeout=0.2)
             if frame_set is None:
                 continue
-            self._apply_delay()
             common = dict(client_id=config.client_id, period_ns=config.period_ns,
                           clock_offset_ns=self.clock.offset.get())
             self.timing_pub.publish(build_timing(frame_set, **common))
             if config.publish_images:
                 self.full_pub.publish(build_frame_set(frame_set, **common))
-
-    def _apply_delay(self) -> None:
-        """Advance the slewed delay by one tick and hand it to the capture processes."""
-        delay = self.delay_filter.next_delay()
-        if delay != self._delay_in_engine:
-            self.engine.set_phase_delay(delay, self.delay_filter.sequence)
-            self._delay_in_engine = delay
 
     def _publish_clock_status(self) -> None:
         self.clock_pub.publish(build_clock_status(self.monitor.status(), self.config.client_id,

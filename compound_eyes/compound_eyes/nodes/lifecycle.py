@@ -1,39 +1,58 @@
 """Run a node until SIGINT/SIGTERM and shut it down in our order, not rclpy's.
 
 rclpy's own signal handler invalidates the context at once, while worker threads may still
-be publishing; here the signal only ends spin(), and the node stops its threads and
-processes before the context goes away.
+be publishing; here `compound_eyes.signals` owns the signals, the spin loop only looks at the
+stop request between callbacks, and the node stops its threads and processes before the
+context goes away. Further signals during that teardown are counted, never raised.
 """
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 import rclpy
+from rclpy.executors import SingleThreadedExecutor
 from rclpy.node import Node
 from rclpy.signals import SignalHandlerOptions
 
 from compound_eyes.config.errors import ConfigError
-from compound_eyes.signals import Terminated, sigterm_raises
+from compound_eyes.signals import StopSignals
+
+SPIN_S = 0.1   # the longest a stop request waits for the spin loop to look
+
+
+def init_ros(args: list[str] | None = None) -> None:
+    """Initialize rclpy without its signal handlers: compound_eyes.signals owns them."""
+    rclpy.init(args=args, signal_handler_options=SignalHandlerOptions.NO)
+
+
+def spin_until_stopped(node: Node, stop: StopSignals, until_s: float | None = None) -> None:
+    """Execute the node's callbacks until a stop is requested or time.monotonic() >= until_s."""
+    executor = SingleThreadedExecutor()
+    executor.add_node(node)
+    try:
+        while not stop.requested and (until_s is None or time.monotonic() < until_s):
+            executor.spin_once(timeout_sec=SPIN_S)
+    finally:
+        executor.shutdown()
 
 
 def run_until_signal(name: str, argv: list[str] | None, make_node: Callable[[], Node],
                      start: Callable[[Node], None], stop: Callable[[Node], None]) -> int:
     """Create, start and spin a node; configuration errors exit 2 with one clear line."""
-    rclpy.init(args=argv, signal_handler_options=SignalHandlerOptions.NO)
-    node = None
-    try:
-        with sigterm_raises():
+    with StopSignals() as signals:
+        init_ros(argv)
+        node = None
+        try:
             node = make_node()
             start(node)
-            rclpy.spin(node)
-    except ConfigError as error:
-        print(f'compound_eyes {name}: configuration error: {error}', flush=True)
-        return 2
-    except (KeyboardInterrupt, Terminated):
-        pass
-    finally:
-        if node is not None:
-            stop(node)
-            node.destroy_node()
-        rclpy.try_shutdown()
+            spin_until_stopped(node, signals)
+        except ConfigError as error:
+            print(f'compound_eyes {name}: configuration error: {error}', flush=True)
+            return 2
+        finally:
+            if node is not None:
+                stop(node)
+                node.destroy_node()
+            rclpy.try_shutdown()
     return 0

@@ -1,25 +1,23 @@
 """rclpy shell of the recorder: discovers topics, subscribes raw, hands bytes to the bag writer.
 
 Subscriptions deliver serialized CDR (raw=True), which is written unchanged, so recording
-costs no deserialization. SIGINT/SIGTERM stop the spin loop and the bag is finalized, so every
-message received before the signal is readable.
+costs no deserialization. SIGINT/SIGTERM (compound_eyes.signals) stop the spin loop between
+callbacks and the bag is finalized, so every message received before the signal is readable;
+further signals cannot interrupt the finalizing.
 """
 from __future__ import annotations
 
 import argparse
 import importlib
 import json
-import signal
 import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
 
 import rclpy
-from rclpy.executors import SingleThreadedExecutor
 from rclpy.node import Node
 from rclpy.qos import HistoryPolicy, QoSProfile, ReliabilityPolicy
-from rclpy.signals import SignalHandlerOptions
 from rclpy.utilities import remove_ros_args
 from rosbags.interfaces import (
     Qos,
@@ -30,10 +28,12 @@ from rosbags.interfaces import (
     QosTime,
 )
 
+from compound_eyes.nodes.lifecycle import init_ros, spin_until_stopped
 from compound_eyes.record.bag_writer import BagExistsError, SplitBagWriter, UnknownTypeError
 from compound_eyes.record.cli import add_record_arguments, run_from_args
 from compound_eyes.record.set_counter import SetCounter
 from compound_eyes.record.topic_selection import SET_TYPES, TopicSelection
+from compound_eyes.signals import StopSignals
 
 _INFINITE = QosTime(2147483647, 4294967295)  # how rosbag2 writes an infinite duration
 
@@ -113,17 +113,6 @@ class RecorderNode(Node):
                 self.get_logger().warning(f'{topic}: cannot read tick of a set: {exc}')
 
 
-def _install_stop_handlers() -> list[bool]:
-    stop = [False]
-
-    def request_stop(signum: int, frame: object) -> None:
-        stop[0] = True
-
-    signal.signal(signal.SIGINT, request_stop)
-    signal.signal(signal.SIGTERM, request_stop)
-    return stop
-
-
 def run_recorder(output: Path, selection: TopicSelection, *, max_bag_size: int = 0,
                  max_bag_duration: float = 0, duration: float = 0,
                  reliability: str = 'reliable', depth: int = 50,
@@ -136,25 +125,21 @@ def run_recorder(output: Path, selection: TopicSelection, *, max_bag_size: int =
     except (BagExistsError, ValueError, OSError) as exc:
         print(f'record: {exc}', file=sys.stderr)
         return 1
-    stop = _install_stop_handlers()
     policy = (ReliabilityPolicy.RELIABLE if reliability == 'reliable'
               else ReliabilityPolicy.BEST_EFFORT)
     qos = QoSProfile(history=HistoryPolicy.KEEP_LAST, depth=depth, reliability=policy)
-    rclpy.init(signal_handler_options=SignalHandlerOptions.NO)
-    node = None
-    try:
-        node = RecorderNode(writer, selection, qos, discovery_period)
-        executor = SingleThreadedExecutor()
-        executor.add_node(node)
-        deadline = time.monotonic() + duration if duration > 0 else None
-        while not stop[0] and (deadline is None or time.monotonic() < deadline):
-            executor.spin_once(timeout_sec=0.1)
-    finally:
-        writer.close()
-        if node is not None:
-            node.destroy_node()
-        rclpy.try_shutdown()
-    _report(output, writer, node)
+    with StopSignals() as stop:
+        init_ros()
+        node = None
+        try:
+            node = RecorderNode(writer, selection, qos, discovery_period)
+            spin_until_stopped(node, stop, time.monotonic() + duration if duration > 0 else None)
+        finally:
+            writer.close()
+            if node is not None:
+                node.destroy_node()
+            rclpy.try_shutdown()
+        _report(output, writer, node)
     return 0
 
 

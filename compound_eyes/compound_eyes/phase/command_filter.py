@@ -7,7 +7,8 @@ rate per tick so a bad estimate can never make the capture phase leap.
 from __future__ import annotations
 
 import enum
-import math
+
+from compound_eyes.phase.vetting import Flaw, vet_delay_and_numbers
 
 
 class OfferVerdict(enum.Enum):
@@ -15,9 +16,9 @@ class OfferVerdict(enum.Enum):
 
     ACCEPTED = 'accepted'
     OTHER_CLIENT = 'command is for another client'
-    NOT_FINITE = 'a number is missing, not a number or infinite'
+    NOT_FINITE = Flaw.NOT_FINITE.value
     WRONG_PERIOD = 'server assumed another tick period'
-    OUT_OF_RANGE = 'delay outside [0, period)'
+    OUT_OF_RANGE = Flaw.DELAY_OUT_OF_RANGE.value
     EXPIRED = 'command expired'
     REPLAYED = 'sequence not newer than the last accepted'
 
@@ -25,15 +26,8 @@ class OfferVerdict(enum.Enum):
         return self is OfferVerdict.ACCEPTED
 
 
-def _as_int(value: object) -> int | None:
-    """Return value as an int if it is a finite real number (bools excluded), else None."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float) and math.isfinite(value):
-        return round(value)
-    return None
+_VERDICTS = {Flaw.NOT_FINITE: OfferVerdict.NOT_FINITE,
+             Flaw.DELAY_OUT_OF_RANGE: OfferVerdict.OUT_OF_RANGE}
 
 
 class DelayCommandFilter:
@@ -42,9 +36,11 @@ class DelayCommandFilter:
     def __init__(self, client_id: str, period_ns: int, max_slew_ns_per_tick: int,
                  initial_delay_ns: int = 0) -> None:
         if period_ns <= 0 or max_slew_ns_per_tick <= 0:
-            raise ValueError('period and slew must be positive')
+            raise ValueError(f'period_ns and max_slew_ns_per_tick must be positive, got '
+                             f'{period_ns!r} and {max_slew_ns_per_tick!r}')
         if not 0 <= initial_delay_ns < period_ns:
-            raise ValueError('initial delay must be in [0, period)')
+            raise ValueError(f'initial_delay_ns must be in [0, {period_ns}), '
+                             f'got {initial_delay_ns!r}')
         self.client_id = client_id
         self.period_ns = int(period_ns)
         self.max_slew_ns = int(max_slew_ns_per_tick)
@@ -57,14 +53,13 @@ class DelayCommandFilter:
         """Accept a command as the new target, or say why it was refused."""
         if client_id != self.client_id:
             return OfferVerdict.OTHER_CLIENT
-        period, delay, seq, expires = (_as_int(v) for v in
-                                       (tick_period_ns, delay_ns, sequence, expires_ns))
-        if period is None or delay is None or seq is None or expires is None:
-            return OfferVerdict.NOT_FINITE
+        vetted = vet_delay_and_numbers(self.period_ns, delay_ns, tick_period_ns, sequence,
+                                       expires_ns)
+        if isinstance(vetted, Flaw):
+            return _VERDICTS[vetted]
+        delay, period, seq, expires = vetted
         if period != self.period_ns:
             return OfferVerdict.WRONG_PERIOD
-        if not 0 <= delay < self.period_ns:
-            return OfferVerdict.OUT_OF_RANGE
         if expires <= now_ns:
             return OfferVerdict.EXPIRED
         if seq <= self.sequence:
@@ -74,7 +69,7 @@ class DelayCommandFilter:
         return OfferVerdict.ACCEPTED
 
     def next_delay(self) -> int:
-        """Return the delay for the coming tick, one bounded step toward the target.
+        """Return the delay of the next tick, one bounded step toward the target; once per tick.
 
         Without new commands (server gone) the delay simply stays where it got to.
         """

@@ -10,7 +10,6 @@ delay actually applied.
 from __future__ import annotations
 
 import enum
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -18,6 +17,7 @@ import numpy as np
 
 from compound_eyes.interfaces.schema import LockState
 from compound_eyes.phase.circular import circular_median, wrap
+from compound_eyes.phase.vetting import Flaw, finite_int, vet_delay_and_numbers
 from compound_eyes.phase.window import SampleWindow
 
 _LATENCY, _PHASE, _DELAY, _SPREAD = range(4)
@@ -38,6 +38,9 @@ class SetVerdict(enum.Enum):
     OLD_TICK = 'tick not newer than the last accepted one'
     NO_VALID_STAMPS = 'no stamp within the allowed distance of the scheduled time'
     TOO_MANY_CLIENTS = 'client table full'
+
+
+_VERDICTS = {Flaw.NOT_FINITE: SetVerdict.BAD_NUMBER, Flaw.DELAY_OUT_OF_RANGE: SetVerdict.BAD_DELAY}
 
 
 @dataclass(frozen=True)
@@ -100,15 +103,6 @@ class _Track:
         self.controllable = True
         self.locked = self.lost = False
         self.in_lock_run = self.out_lock_run = 0
-
-
-def _finite_int(value: object) -> int | None:
-    """Return value as an int when it is a real finite number, else None."""
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        return None
-    if isinstance(value, (float, np.floating)):
-        return round(value) if math.isfinite(value) else None
-    return int(value)
 
 
 class PhaseEstimator:
@@ -182,15 +176,14 @@ class PhaseEstimator:
         """Take one client's set; hostile values are rejected, never trusted."""
         if not isinstance(client_id, str) or not 0 < len(client_id) <= _MAX_CLIENT_ID:
             return SetVerdict.BAD_CLIENT_ID
-        numbers = [_finite_int(v) for v in (tick, scheduled_ns, applied_delay_ns, now_ns)]
-        if any(v is None for v in numbers):
-            return SetVerdict.BAD_NUMBER
-        tick, scheduled, delay, now = numbers
+        vetted = vet_delay_and_numbers(self.period_ns, applied_delay_ns, tick, scheduled_ns,
+                                       now_ns)
+        if isinstance(vetted, Flaw):
+            return _VERDICTS[vetted]
+        delay, tick, scheduled, now = vetted
         if (tick < 0 or scheduled != tick * self.period_ns
                 or not now - self.lost_ns <= scheduled <= now + self.max_stamp_ns):
             return SetVerdict.BAD_SCHEDULE
-        if not 0 <= delay < self.period_ns:
-            return SetVerdict.BAD_DELAY
         offsets = self._stamp_offsets(stamps_ns, scheduled, delay)
         if offsets is None:
             return SetVerdict.NO_VALID_STAMPS
@@ -205,7 +198,7 @@ class PhaseEstimator:
             return SetVerdict.OLD_TICK
         elif track.last_tick >= 0:
             track.sets_missed += tick - track.last_tick - 1
-        missing = _finite_int(missing_count)
+        missing = finite_int(missing_count)
         track.frames_missing += min(max(missing or 0, 0), _MAX_MISSING)
         track.sets_received += 1
         track.last_tick, track.last_seen_ns, track.last_applied_ns = tick, now, delay
@@ -220,7 +213,7 @@ class PhaseEstimator:
             return None
         offsets = []
         for raw in stamps_ns:
-            stamp = _finite_int(raw)
+            stamp = finite_int(raw)
             if stamp is not None and abs(stamp - scheduled) <= self.max_stamp_ns:
                 offsets.append(stamp - scheduled - delay)
         return np.asarray(offsets, dtype=np.float64) if offsets else None

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import pytest
 
-from compound_eyes.capture.phase import PhaseHistory
 from compound_eyes.capture.schedule import TickSchedule, sleep_until
 from compound_eyes.clock.synced import SharedOffset, SyncedClock
 
@@ -34,16 +33,3 @@ def test_sleep_until_never_wakes_early_and_follows_the_offset() -> None:
         assert woke >= target
         lateness.append(woke - target)
     assert sorted(lateness)[5] < 20_000_000  # loose: other tests load the machine
-
-
-def test_phase_history_reports_the_delay_per_tick() -> None:
-    history = PhaseHistory()
-    history.add(10, 1000, 1)
-    history.add(20, 2000, 2)
-    assert history.at(9) == (0, 0)
-    assert history.at(10) == (1000, 1)
-    assert history.at(25) == (2000, 2)
-    history.add(15, 3000, 3)  # a newer command replaces one not yet in effect
-    assert history.at(25) == (3000, 3)
-    history.forget_before(16)
-    assert history.at(16) == (3000, 3)

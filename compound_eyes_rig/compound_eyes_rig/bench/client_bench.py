@@ -24,12 +24,13 @@ from typing import Any
 import numpy as np
 
 from compound_eyes.camera.timecode import decode as decode_timecode
+from compound_eyes.capture.delay_steering import DelayPolicy
 from compound_eyes.capture.engine import CaptureEngine
 from compound_eyes.clock.synced import SyncedClock
 from compound_eyes.codec.image_codec import decode as decode_image
 from compound_eyes.config.capture_setup import camera_specs, image_format
 from compound_eyes.config.client import ClientConfig
-from compound_eyes.signals import sigterm_raises
+from compound_eyes.signals import run_interruptible
 from compound_eyes_rig.bench.cpu import CpuSampler
 from compound_eyes_rig.bench.fastdds_profile import profile_env
 from compound_eyes_rig.bench.machine_cpu import MachineCpu
@@ -91,10 +92,10 @@ def engine_truth(model: str, seconds: float) -> dict[str, Any]:
     clock = SyncedClock()
     collector = TickTruthCollector(expected_clients=1)
     spreads, errors, undecodable, sets = [], [], 0, 0
+    initial = DelayPolicy(initial_ns=round(config.initial_delay_ms * 1e6))
     engine = CaptureEngine(camera_specs(config), config.fps, clock, image_format(config),
-                           realtime_priority=config.realtime_priority)
+                           delay_policy=initial, realtime_priority=config.realtime_priority)
     with engine:
-        engine.set_phase_delay(round(config.initial_delay_ms * 1e6))
         if not engine.wait_ready(60):
             raise RuntimeError(f'{model} cameras did not open: {engine.stats()}')
         settle = time.monotonic() + WARMUP_S
@@ -290,8 +291,8 @@ def main() -> None:
                         help='seconds of each sustained-load window')
     parser.add_argument('--json', type=Path, help='write the result document here')
     args = parser.parse_args()
-    with sigterm_raises():
-        result = run(args.duration, args.sustained).to_dict()
+    result = run_interruptible('client bench',
+                               lambda: run(args.duration, args.sustained).to_dict())
     print_table(result)
     if args.json:
         args.json.write_text(json.dumps(result, indent=2))

@@ -17,12 +17,13 @@ import time
 
 import rclpy
 from compound_eyes_msgs.msg import FrameSetTiming, SyncedFrameSet
-from rclpy.executors import ExternalShutdownException
 
 from compound_eyes.interfaces import schema
 from compound_eyes.interfaces.stamps import ns_from_time
+from compound_eyes.nodes.lifecycle import SPIN_S, init_ros
 from compound_eyes.nodes.qos import TIMING_QOS
 from compound_eyes.record.set_counter import StreamCount
+from compound_eyes.signals import StopSignals
 from compound_eyes_rig.bench.peers.common import ReceiveCounter
 from compound_eyes_rig.bench.stats import summarize_us
 from compound_eyes_rig.truth.monitor_node import TruthMonitor
@@ -100,7 +101,7 @@ class WindowCounter(TruthMonitor):
 
 
 def main() -> None:
-    """Count until the window is over (or SIGINT), then write the report (atomically)."""
+    """Count until the window is over (or SIGINT/SIGTERM), then write the report (atomically)."""
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument('--namespace', required=True, help='the client namespace, e.g. /ns')
@@ -110,21 +111,19 @@ def main() -> None:
     parser.add_argument('--truth-every', type=int, default=15, help='decode every Nth tick')
     parser.add_argument('--out', required=True, help='write the JSON report here')
     args = parser.parse_args()
-    rclpy.init()
-    node = WindowCounter(args.namespace, args.cameras, args.warmup, args.duration,
-                         args.truth_every)
-    try:
-        while not node.done():
-            rclpy.spin_once(node, timeout_sec=0.1)
-    except (KeyboardInterrupt, ExternalShutdownException):
-        pass
-    finally:
-        with open(args.out + '.tmp', 'w') as out:
-            json.dump(node.report(), out)
-        os.replace(args.out + '.tmp', args.out)
-        node.destroy_node()
-        rclpy.try_shutdown()
-
+    with StopSignals() as stop:
+        init_ros()
+        node = WindowCounter(args.namespace, args.cameras, args.warmup, args.duration,
+                             args.truth_every)
+        try:
+            while not node.done() and not stop.requested:
+                rclpy.spin_once(node, timeout_sec=SPIN_S)
+        finally:
+            with open(args.out + '.tmp', 'w') as out:
+                json.dump(node.report(), out)
+            os.replace(args.out + '.tmp', args.out)
+            node.destroy_node()
+            rclpy.try_shutdown()
 
 if __name__ == '__main__':
     main()

@@ -13,6 +13,7 @@ import time
 import numpy as np
 
 from compound_eyes.phase.estimator import PhaseEstimator
+from compound_eyes.signals import run_interruptible
 
 _PERIOD_NS = 33_333_333
 
@@ -59,7 +60,8 @@ def main() -> None:
     parser.add_argument('--cameras', type=int, default=8)
     parser.add_argument('--ticks', type=int, default=300)
     args = parser.parse_args()
-    result = run(args.clients, args.cameras, args.ticks)
+    result = run_interruptible('estimator load',
+                               lambda: run(args.clients, args.cameras, args.ticks))
     print(f'processes: 1 (this one), CPUs: {os.cpu_count()}')
     print(f'{args.clients} clients x {args.cameras} cameras')
     print(f"observe():  {result['observe_sets_per_s']:,.0f} sets/s "

@@ -27,7 +27,7 @@ import numpy as np
 
 from compound_eyes.interfaces.schema import LockState
 from compound_eyes.nodes.sync_status_msg import SERVER_INPUT_STATUS
-from compound_eyes.signals import sigterm_raises
+from compound_eyes.signals import run_interruptible
 from compound_eyes_rig.bench import estimator_load as estimator_bench
 from compound_eyes_rig.bench.cpu import CpuSampler
 from compound_eyes_rig.bench.stats import BenchResult, Delivery, Target
@@ -276,8 +276,8 @@ def main() -> None:
     options = ScaleOptions(args.clients, args.cameras, args.fps, args.duration,
                            args.publishers, args.command_rate,
                            command_readers=args.command_readers)
-    with sigterm_raises():
-        doc = run(options.duration_s, options).to_dict()
+    doc = run_interruptible('scale timing bench',
+                            lambda: run(options.duration_s, options).to_dict())
     print_summary(doc)
     if args.json:
         args.json.write_text(json.dumps(doc, indent=2))

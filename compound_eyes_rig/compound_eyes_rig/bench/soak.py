@@ -18,9 +18,9 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from compound_eyes.interfaces.schema import LockState
+from compound_eyes.signals import run_interruptible
 from compound_eyes_rig.processes import cli_command
-
-LOCKED = 1
 
 
 @dataclass
@@ -92,8 +92,8 @@ def bag_verdict(bag: Path) -> dict:
     losses = {}
     for client, series in stats.lock_states.items():
         states = [state for _, state in sorted(series)]
-        first = states.index(LOCKED) if LOCKED in states else len(states)
-        losses[client] = sum(1 for state in states[first:] if state != LOCKED)
+        first = states.index(LockState.LOCKED) if LockState.LOCKED in states else len(states)
+        losses[client] = sum(1 for state in states[first:] if state != LockState.LOCKED)
     return {'delivered_fraction': delivered, 'status_samples_not_locked_after_lock': losses}
 
 
@@ -144,7 +144,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument('--json', type=Path, metavar='OUT.json')
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=False)
-    result = run(args.duration, args.interval, args.warmup, args.out)
+    result = run_interruptible('soak', lambda: run(args.duration, args.interval, args.warmup,
+                                                  args.out))
     text = json.dumps(result, indent=2)
     if args.json:
         args.json.write_text(text + '\n')

@@ -22,7 +22,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from compound_eyes.signals import sigterm_raises
+from compound_eyes.signals import run_interruptible
 from compound_eyes_rig.bench.cpu import CpuSampler
 from compound_eyes_rig.bench.fastdds_profile import profile_env, write_profile
 from compound_eyes_rig.bench.image_fill import time_fill_methods
@@ -233,10 +233,10 @@ def main() -> None:
                         help='run both peers on loopback in the current namespace')
     args = parser.parse_args()
     print(' '.join(name.rjust(width) for name, width, _ in _COLUMNS))
-    with sigterm_raises():
-        wanted = args.only.split(',')
-        variants = tuple(v for v in VARIANTS if any(text in v.name for text in wanted))
-        result = run(args.duration, variants, not args.no_namespaces).to_dict()
+    wanted = args.only.split(',')
+    variants = tuple(v for v in VARIANTS if any(text in v.name for text in wanted))
+    result = run_interruptible('transport bench', lambda: run(
+        args.duration, variants, not args.no_namespaces).to_dict())
     print(f"processes sharing the {result['host']['cpu_count']} cores: "
           f"{result['host']['processes_sharing_cores']} (publisher + subscriber)")
     print(f"namespaces: {result['namespaces']}; ours/seed fps: "

@@ -25,6 +25,7 @@ from compound_eyes.capture.schedule import TickSchedule, sleep_until
 from compound_eyes.capture.shm_ring import attach_segment, new_segment_name, release_segment
 from compound_eyes.capture.worker import RENDEZVOUS_MARGIN_NS
 from compound_eyes.clock.synced import SyncedClock
+from compound_eyes.signals import run_interruptible
 
 _CELL = struct.Struct('q')
 START_LEAD_S = 0.3   # first tick this far after every process reported ready
@@ -179,8 +180,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument('--board', required=True)
     parser.add_argument('--realtime-priority', type=int, default=0)
     args = parser.parse_args(argv)
-    run_party(args.party, args.parties, args.fps, args.ticks, args.rendezvous, args.board,
-              args.realtime_priority)
+    run_interruptible(f'wake floor party {args.party}', lambda: run_party(
+        args.party, args.parties, args.fps, args.ticks, args.rendezvous, args.board,
+        args.realtime_priority))
 
 
 if __name__ == '__main__':

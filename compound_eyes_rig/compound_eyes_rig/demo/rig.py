@@ -1,7 +1,9 @@
 """Run the demo rig: NTP server, phase server, two clients and a recorder, with live numbers.
 
 Prints, once a second, the true cross-client capture error decoded from the synthetic
-timecodes next to the server's view (lock state, residual, delay) of every client.
+timecodes next to the server's view (lock state, residual, delay) of every client. Ctrl-C or
+SIGTERM (compound_eyes.signals) ends the watching; the rig is then stopped, the bag finalized
+and the report written, and further signals cannot cut that short.
 """
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from compound_eyes.interfaces.schema import SYNCED_FRAMES, LockState
+from compound_eyes.signals import StopSignals
 from compound_eyes_rig.demo.configs import (
     DEMO_CLIENTS,
     DemoSettings,
@@ -36,7 +39,7 @@ class DemoOptions:
 
 
 def run_demo(options: DemoOptions) -> int:
-    """Run until Ctrl-C or the duration; then stop everything, finalize the bag, report."""
+    """Run until Ctrl-C, SIGTERM or the duration; then stop everything, finalize, report."""
     out = options.out_dir
     out.mkdir(parents=True, exist_ok=False)
     # The monitor runs in this process: the domain must be set here, not only for children.
@@ -44,19 +47,20 @@ def run_demo(options: DemoOptions) -> int:
     os.environ.setdefault('ROS_AUTOMATIC_DISCOVERY_RANGE', 'LOCALHOST')
     env = dict(os.environ)
     print(f'demo: output in {out}  (ROS_DOMAIN_ID={env["ROS_DOMAIN_ID"]}); Ctrl-C to stop')
-    chrony = _start_chrony()
-    ntp = [chrony.address] if chrony else []
-    processes = ProcessSet()
-    try:
-        _start_rig(processes, out, env, options, ntp)
-        _watch(options, processes)
-    except KeyboardInterrupt:
-        print('\ndemo: stopping')
-    finally:
-        processes.stop_all()
-        if chrony:
-            chrony.stop()
-    return _finish(out, options)
+    with StopSignals() as stop:
+        chrony = _start_chrony()
+        ntp = [chrony.address] if chrony else []
+        processes = ProcessSet()
+        try:
+            _start_rig(processes, out, env, options, ntp)
+            _watch(options, processes, stop)
+        finally:
+            if stop.requested:
+                print(f'\ndemo: {stop.name}: stopping', flush=True)
+            processes.stop_all()
+            if chrony:
+                chrony.stop()
+        return _finish(out, options)
 
 
 def _start_chrony() -> ChronyServer | None:
@@ -90,13 +94,15 @@ def _start_rig(processes: ProcessSet, out: Path, env: dict[str, str],
               f'latency {client.latency_ms:g} ms, clock off by {client.clock_offset_ms:+g} ms')
 
 
-def _watch(options: DemoOptions, processes: ProcessSet) -> None:
+def _watch(options: DemoOptions, processes: ProcessSet, stop: StopSignals) -> None:
+    """Print the live numbers once a second until a stop request or the duration."""
     import rclpy
     from rclpy.executors import SingleThreadedExecutor
 
+    from compound_eyes.nodes.lifecycle import SPIN_S, init_ros
     from compound_eyes_rig.truth.monitor_node import TruthMonitor
 
-    rclpy.init()
+    init_ros()
     monitor = TruthMonitor([f'/{c.client_id}/{SYNCED_FRAMES}' for c in DEMO_CLIENTS])
     executor = SingleThreadedExecutor()
     executor.add_node(monitor)
@@ -104,8 +110,9 @@ def _watch(options: DemoOptions, processes: ProcessSet) -> None:
     next_print = start + 1.0
     locked_at = None
     try:
-        while options.duration_s is None or time.monotonic() - start < options.duration_s:
-            executor.spin_once(timeout_sec=0.1)
+        while not stop.requested and (options.duration_s is None
+                                      or time.monotonic() - start < options.duration_s):
+            executor.spin_once(timeout_sec=SPIN_S)
             dead = [p.name for p in processes.processes if not p.running]
             if dead:
                 tails = '\n'.join(f'--- {p.name}:\n{p.log_tail()}' for p in processes.processes

@@ -32,8 +32,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Run the chosen scenarios; Ctrl-C and SIGTERM tear everything down."""
-    from compound_eyes.signals import Terminated, sigterm_raises
+    """Run the chosen scenarios; Ctrl-C and SIGTERM tear everything down and exit 130."""
+    from compound_eyes.signals import run_interruptible
     from compound_eyes_rig.bench.harness.run import PHASES, RunOptions, save
     from compound_eyes_rig.bench.harness.suite import STANDARD, run_named, summary_lines
 
@@ -51,26 +51,23 @@ def run(args: argparse.Namespace) -> int:
     def say(line: str) -> None:
         print(f'{time.monotonic() - started:7.1f}s {line}', flush=True)
 
-    failed = []
-    try:
-        with sigterm_raises():
-            for name in names:
-                try:
-                    result, measured = run_named(name, args.duration, options, say)
-                except Terminated:
-                    raise
-                except Exception as error:  # report it, run the rest of the set
-                    say(f'[{name}] FAILED: {error}')
-                    failed.append(name)
-                    continue
-                json_path, plot_path = ((args.out_dir / f'{name}.json',
-                                         args.out_dir / f'{name}.png') if args.all
-                                        else (args.json, args.plot))
-                save(result, measured, json_path, plot_path)
-                print('\n'.join(summary_lines(result.to_dict())), flush=True)
-    except (KeyboardInterrupt, Terminated):
-        print('compound-eyes bench: interrupted; everything was torn down')
-        return 130
+    def run_all() -> list[str]:
+        failed = []
+        for name in names:
+            try:
+                result, measured = run_named(name, args.duration, options, say)
+            except Exception as error:  # report it, run the rest of the set
+                say(f'[{name}] FAILED: {error}')
+                failed.append(name)
+                continue
+            json_path, plot_path = ((args.out_dir / f'{name}.json',
+                                     args.out_dir / f'{name}.png') if args.all
+                                    else (args.json, args.plot))
+            save(result, measured, json_path, plot_path)
+            print('\n'.join(summary_lines(result.to_dict())), flush=True)
+        return failed
+
+    failed = run_interruptible('compound-eyes bench', run_all)
     if failed:
         print(f'compound-eyes bench: failed: {", ".join(failed)}')
     return 1 if failed else 0

@@ -1,4 +1,4 @@
-"""The demo end to end: runs, stops cleanly on Ctrl-C, leaves a bag both readers open."""
+"""The demo end to end: runs, stops cleanly on Ctrl-C or SIGTERM, leaves a bag and a report."""
 import json
 import os
 import signal
@@ -23,28 +23,47 @@ def _orphaned_segments() -> list[str]:
     return orphans
 
 
-@pytest.mark.slow
-def test_demo_runs_until_ctrl_c_and_leaves_a_readable_bag_and_report(ros_env, tmp_path):
-    out = tmp_path / 'run'
+def _run_demo(env: dict[str, str], out: Path, ready: str, stop: int,
+              *args: str) -> tuple[subprocess.Popen, str]:
+    """Run the demo until a line contains `ready` (or 60 lines passed), then send `stop`.
+
+    SIGINT goes to the demo's process group, as Ctrl-C at a terminal would; SIGTERM to the
+    demo alone, as `kill` or a service manager would.
+    """
     demo = subprocess.Popen(
         [sys.executable, '-m', 'compound_eyes.cli.main', 'demo', '--out', str(out),
-         '--width', '320', '--height', '240'],
-        env=ros_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+         '--width', '320', '--height', '240', *args],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         start_new_session=True)
     lines = []
     try:
         for line in demo.stdout:
             lines.append(line)
-            if 'all clients locked' in line or len(lines) > 60:
+            if ready in line or len(lines) > 60:
                 break
-        os.killpg(demo.pid, signal.SIGINT)
+        if stop == signal.SIGINT:
+            os.killpg(demo.pid, stop)
+        else:
+            demo.send_signal(stop)
         rest, _ = demo.communicate(timeout=120)
         lines.append(rest)
     finally:
         if demo.poll() is None:
             os.killpg(demo.pid, signal.SIGKILL)
             demo.wait()
-    output = ''.join(lines)
+    return demo, ''.join(lines)
+
+
+def _assert_nothing_left(demo: subprocess.Popen) -> None:
+    leftovers = subprocess.run(['pgrep', '-s', str(demo.pid)], capture_output=True, text=True)
+    assert leftovers.stdout.strip() == ''
+    assert _orphaned_segments() == []
+
+
+@pytest.mark.slow
+def test_demo_runs_until_ctrl_c_and_leaves_a_readable_bag_and_report(ros_env, tmp_path):
+    out = tmp_path / 'run'
+    demo, output = _run_demo(ros_env, out, 'all clients locked', signal.SIGINT)
     assert demo.returncode == 0, output
     assert 'all clients locked' in output, output
     assert (out / 'report' / 'index.html').is_file(), output
@@ -67,9 +86,21 @@ def test_demo_runs_until_ctrl_c_and_leaves_a_readable_bag_and_report(ros_env, tm
     assert counted == mcap_count > 0
     summary = json.loads((out / 'report' / 'summary.json').read_text())
     assert {c: v['sets'] for c, v in summary['clients'].items()} == per_client
-    leftovers = subprocess.run(['pgrep', '-s', str(demo.pid)], capture_output=True, text=True)
-    assert leftovers.stdout.strip() == ''
-    assert _orphaned_segments() == []
+    _assert_nothing_left(demo)
+
+
+@pytest.mark.slow
+def test_demo_stopped_by_sigterm_exits_0_and_writes_its_report(ros_env, tmp_path):
+    out = tmp_path / 'run'
+    demo, output = _run_demo(ros_env, out, 'true cross-client error median', signal.SIGTERM,
+                             '--duration', '30')   # stopped once sets of both clients arrive
+    assert demo.returncode == 0, output
+    assert 'Traceback' not in output, output
+    assert 'demo: SIGTERM: stopping' in output, output
+    assert (out / 'report' / 'index.html').is_file(), output
+    summary = json.loads((out / 'report' / 'summary.json').read_text())
+    assert set(summary['clients']) == {'client_a', 'client_b'}
+    _assert_nothing_left(demo)
 
 
 def test_demo_refuses_an_existing_output_folder(tmp_path: Path, ros_env):

@@ -46,8 +46,7 @@ class RowCollector(Node):
             self.create_subscription(SyncedFrameSet, topic, self._on_set,
                                      image_qos('reliable', 5))
         self.create_subscription(SyncStatus, schema.SYNC_STATUS, self._on_status, STATUS_QOS)
-        # Flushing on a timer hands rows to the tailing harness; it also wakes the executor, so
-        # a stop signal is handled even when every client has already gone quiet.
+        # Flushing on a timer hands rows to the tailing harness.
         self.create_timer(FLUSH_PERIOD_S, self.out.flush)
 
     def _on_set(self, msg: SyncedFrameSet) -> None:

@@ -14,6 +14,8 @@ from rclpy._rclpy_pybind11 import RCLError  # publish failures are raised as thi
 from rclpy.node import Node
 from rclpy.qos import HistoryPolicy, QoSProfile, ReliabilityPolicy
 
+from compound_eyes.nodes.lifecycle import init_ros
+from compound_eyes.signals import run_interruptible
 from compound_eyes_rig.bench.image_fill import fill_array_constructor
 from compound_eyes_rig.bench.peers.common import (
     CHANNELS,
@@ -106,13 +108,17 @@ def main() -> None:
     parser.add_argument('--serialized', action='store_true',
                         help='sub: take serialized CDR bytes (no latency is measured)')
     args = parser.parse_args()
-    rclpy.init()
-    node = rclpy.create_node(f'bench_{args.role}')
-    try:
-        (publish if args.role == 'pub' else subscribe)(node, args)
-    finally:
-        node.destroy_node()
-        rclpy.try_shutdown()
+
+    def play_role() -> None:
+        init_ros()
+        node = rclpy.create_node(f'bench_{args.role}')
+        try:
+            (publish if args.role == 'pub' else subscribe)(node, args)
+        finally:
+            node.destroy_node()
+            rclpy.try_shutdown()
+
+    run_interruptible(f'ros_image {args.role}', play_role)
 
 
 if __name__ == '__main__':

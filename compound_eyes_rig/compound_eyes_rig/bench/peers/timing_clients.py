@@ -29,9 +29,11 @@ from rclpy.subscription_content_filter_options import ContentFilterOptions
 from compound_eyes.interfaces import schema
 from compound_eyes.interfaces.schema import StampSource
 from compound_eyes.interfaces.stamps import ns_from_time
+from compound_eyes.nodes.lifecycle import init_ros
 from compound_eyes.nodes.qos import COMMAND_QOS, STATUS_QOS, TIMING_QOS
 from compound_eyes.nodes.sync_status_msg import SERVER_INPUT_STATUS
 from compound_eyes.phase.command_filter import DelayCommandFilter, OfferVerdict
+from compound_eyes.signals import run_interruptible
 from compound_eyes_rig.bench.peers.common import print_report
 
 _SLEW_NS_PER_TICK = 500_000        # the client's default max_delay_slew_us_per_tick
@@ -202,13 +204,17 @@ def main() -> None:
     parser.add_argument('--watch-status', action='store_true',
                         help='also record the last /sync_status and /diagnostics')
     args = parser.parse_args()
-    rclpy.init()
-    node = rclpy.create_node(f'timing_clients_{args.first}')
-    try:
-        print_report(run(node, args))
-    finally:
-        node.destroy_node()
-        rclpy.try_shutdown()
+
+    def serve() -> None:
+        init_ros()
+        node = rclpy.create_node(f'timing_clients_{args.first}')
+        try:
+            print_report(run(node, args))
+        finally:
+            node.destroy_node()
+            rclpy.try_shutdown()
+
+    run_interruptible('timing clients', serve)
 
 
 if __name__ == '__main__':

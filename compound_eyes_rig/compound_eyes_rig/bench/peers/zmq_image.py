@@ -11,6 +11,7 @@ import time
 import zmq
 from compound_eyes_proto.video_pb2 import Image
 
+from compound_eyes.signals import run_interruptible
 from compound_eyes_rig.bench.peers.common import (
     ReceiveCounter,
     add_common_arguments,
@@ -64,7 +65,8 @@ def main() -> None:
     parser.add_argument('--address', default='127.0.0.1', help='publisher address (sub only)')
     parser.add_argument('--port', type=int, default=5555)
     args = parser.parse_args()
-    publish(args) if args.role == 'pub' else subscribe(args)
+    run_interruptible(f'zmq_image {args.role}',
+                      lambda: (publish if args.role == 'pub' else subscribe)(args))
 
 
 if __name__ == '__main__':

@@ -13,7 +13,7 @@ from rclpy.context import Context
 from rclpy.executors import SingleThreadedExecutor
 
 from compound_eyes.clock.monitor import DEFAULT_MAX_SLEW_NS_PER_S
-from compound_eyes.nodes import topics
+from compound_eyes.interfaces import schema
 from compound_eyes.nodes.qos import STATUS_QOS
 from compound_eyes_rig.ntp_server import ChronyServer
 
@@ -40,7 +40,7 @@ class ClockStatusLog:
         self.node = rclpy.create_node('clock_status_log', context=self.context)
         self.entries: list[tuple[float, ClockStatus]] = []
         self._lock = threading.Lock()
-        self.node.create_subscription(ClockStatus, f'/{namespace}/{topics.CLOCK_STATUS}',
+        self.node.create_subscription(ClockStatus, f'/{namespace}/{schema.CLOCK_STATUS}',
                                       self._on_status, STATUS_QOS)
         self.executor = SingleThreadedExecutor(context=self.context)
         self.executor.add_node(self.node)
