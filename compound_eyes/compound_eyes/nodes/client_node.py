@@ -32,10 +32,10 @@ def clock_error_model(config: ClientConfig, epoch_ns: int) -> ClockErrorModel:
     """Translate the simulation section into the clock error of this simulated host."""
     sim = config.simulation
     return ClockErrorModel(
-        offset_ns=round(sim.clock_offset_ms * 1e6),
+        offset_ns=sim.clock_offset_ns,
         drift_ppm=sim.clock_drift_ppm,
-        step_ns=round(sim.clock_step_ms * 1e6),
-        step_at_ns=epoch_ns + round(sim.clock_step_at_s * 1e9) if sim.clock_step_ms else None,
+        step_ns=sim.clock_step_ns,
+        step_at_ns=epoch_ns + sim.clock_step_at_ns if sim.clock_step_ns else None,
         epoch_ns=epoch_ns,
     )
 
@@ -55,11 +55,10 @@ class ClientNode(Node):
                                     poll_interval_s=config.ntp_poll_interval_s)
         self.delay_filter = DelayCommandFilter(
             config.client_id, config.period_ns,
-            max_slew_ns_per_tick=round(config.max_delay_slew_us_per_tick * 1e3),
-            initial_delay_ns=round(config.initial_delay_ms * 1e6))
-        deadline_ns = round(config.set_deadline_ms * 1e6) or config.period_ns
+            max_slew_ns_per_tick=config.max_delay_slew_ns_per_tick,
+            initial_delay_ns=config.initial_delay_ns)
         self.engine = CaptureEngine(camera_specs(config, source), config.fps, self.clock,
-                                    image_format(config), set_deadline_ns=deadline_ns,
+                                    image_format(config), set_deadline_ns=config.set_deadline_ns,
                                     realtime_priority=config.realtime_priority)
         self.full_pub = self.create_publisher(
             SyncedFrameSet, topics.SYNCED_FRAMES,

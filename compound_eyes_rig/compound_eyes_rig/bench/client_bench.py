@@ -94,7 +94,7 @@ def engine_truth(model: str, seconds: float) -> dict[str, Any]:
     engine = CaptureEngine(camera_specs(config), config.fps, clock, image_format(config),
                            realtime_priority=config.realtime_priority)
     with engine:
-        engine.set_phase_delay(round(config.initial_delay_ms * 1e6))
+        engine.set_phase_delay(config.initial_delay_ns)
         if not engine.wait_ready(60):
             raise RuntimeError(f'{model} cameras did not open: {engine.stats()}')
         settle = time.monotonic() + WARMUP_S
