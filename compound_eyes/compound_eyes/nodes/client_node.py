@@ -5,8 +5,10 @@ applies validated PhaseDelay commands and reports its clock.
 """
 from __future__ import annotations
 
+import functools
 import threading
 import time
+from collections.abc import Sequence
 
 from compound_eyes_msgs.msg import ClockStatus, PhaseDelay, SyncedFrameSet
 from rclpy.node import Node
@@ -21,7 +23,7 @@ from compound_eyes.nodes import topics
 from compound_eyes.nodes.clock_status_msg import build_clock_status
 from compound_eyes.nodes.frame_set_msg import build_frame_set
 from compound_eyes.nodes.lifecycle import run_until_signal
-from compound_eyes.nodes.parameters import node_parameters
+from compound_eyes.nodes.parameters import declare_settings, parameter_source, params_files
 from compound_eyes.nodes.qos import COMMAND_QOS, STATUS_QOS, TIMING_QOS, image_qos
 from compound_eyes.phase.command_filter import DelayCommandFilter, OfferVerdict
 
@@ -43,12 +45,11 @@ def clock_error_model(config: ClientConfig, epoch_ns: int) -> ClockErrorModel:
 class ClientNode(Node):
     """Publishes synced frame sets and applies the server's phase delay."""
 
-    def __init__(self) -> None:
-        super().__init__(NODE_NAME, allow_undeclared_parameters=True,
-                         automatically_declare_parameters_from_overrides=True)
-        params = node_parameters(self)
-        source = f'parameters of {self.get_name()}'
-        self.config = ClientConfig.from_parameters(params, source)
+    def __init__(self, files: Sequence[str] = ()) -> None:
+        """files: the parameter files on the command line, named in configuration errors."""
+        super().__init__(NODE_NAME)
+        source = parameter_source(self, files)
+        self.config = declare_settings(self, ClientConfig, source)   # all read-only
         config = self.config
         self.clock = SyncedClock(SharedOffset(), clock_error_model(config, time.time_ns()))
         self.monitor = ClockMonitor(self.clock, list(config.ntp_servers),
@@ -127,4 +128,5 @@ class ClientNode(Node):
 
 def main(argv: list[str] | None = None) -> int:
     """Run the client node until SIGINT/SIGTERM; configuration errors exit 2."""
-    return run_until_signal('client', argv, ClientNode, ClientNode.start, ClientNode.shutdown)
+    return run_until_signal('client', argv, functools.partial(ClientNode, params_files(argv)),
+                            ClientNode.start, ClientNode.shutdown)

@@ -54,6 +54,12 @@ class ServerLoop:
         self.accepted += 1
         return ''
 
+    def reconfigure(self, config: ServerConfig) -> None:
+        """Take new live settings: the command lifetime and the estimator's lock threshold."""
+        self.config = config
+        if self.estimator is not None:
+            self.estimator.lock_threshold_ns = config.lock_threshold_ns
+
     def reject(self, reason: str) -> None:
         """Count a set rejected for reason (a fixed text, so the table stays small)."""
         self.rejected[reason] = self.rejected.get(reason, 0) + 1
