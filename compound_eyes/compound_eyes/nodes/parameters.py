@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from typing import Any
 
 import rclpy
 from rcl_interfaces.msg import (
@@ -26,9 +26,7 @@ from rclpy.parameter import Parameter
 
 from compound_eyes.config.errors import ConfigError
 from compound_eyes.config.ros_yaml import flatten, unflatten
-from compound_eyes.config.schema import Settings
-
-SettingsT = TypeVar('SettingsT', bound=Settings)
+from compound_eyes.config.schema import Settings, SettingsT
 
 # Declared by rclpy itself on every node (start_type_description_service since Jazzy).
 RCLPY_OWN_PARAMETERS = frozenset({'use_sim_time', 'start_type_description_service'})
