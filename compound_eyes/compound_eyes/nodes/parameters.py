@@ -116,7 +116,7 @@ def follow_live_settings(node: Node, current: Callable[[], SettingsT],
 
 
 def ros_arguments_error(args: list[str]) -> str:
-    """Return rcl's complaint about a command line (e.g. a params file it cannot parse), or ''.
+    """Return rcl's complaint about a command line (a params file or remap it cannot parse), or ''.
 
     rcl parses the files once, in rclpy.init; doing that now in a scratch context lets a
     broken file fail in one line before anything starts (rcl's own log line is silenced).

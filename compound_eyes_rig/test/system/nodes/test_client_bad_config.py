@@ -75,4 +75,4 @@ def test_cli_rejects_a_file_rcl_cannot_parse_naming_it(tmp_path, ros_env, proces
     code, output, seconds = _run(processes, ros_env, params, 'cli')
     assert code == 2 and seconds < 15
     assert len(output.splitlines()) == 1, output
-    assert 'configuration error: params_file: ' in output and str(params) in output
+    assert "configuration error: Couldn't parse params file" in output and str(params) in output
