@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from compound_eyes.config.server import ServerConfig
 from compound_eyes.phase.circular import wrap
 from compound_eyes.phase.command_filter import DelayCommandFilter
 from compound_eyes.phase.estimator import LockState, PhaseEstimator
@@ -59,7 +60,7 @@ class SimConfig:
     max_slew_ns_per_tick: int = 2_000_000
     expiry_s: float = 1.0
     seed: int = 1
-    estimator: dict = field(default_factory=dict)
+    estimator: dict = field(default_factory=dict)   # over the server's estimator options
 
 
 @dataclass
@@ -89,7 +90,8 @@ def simulate(config: SimConfig) -> SimResult:
     """Run the closed loop tick by tick and return the true cross-client errors."""
     rng = np.random.default_rng(config.seed)
     period = config.period_ns
-    estimator = PhaseEstimator(period, **config.estimator)
+    estimator = PhaseEstimator(period, **{**ServerConfig().estimator_options(),
+                                          **config.estimator})
     clients = config.clients
     offsets = [rng.uniform(0, c.camera_spread_ns, size=c.cameras) for c in clients]
     filters: dict[str, DelayCommandFilter] = {}

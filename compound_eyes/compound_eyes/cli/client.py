@@ -17,19 +17,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Validate the file, then run the client node in this process."""
-    from compound_eyes.config.capture_setup import camera_specs
-    from compound_eyes.config.client import ClientConfig
-    from compound_eyes.config.ros_yaml import load_node_parameters
-    from compound_eyes.nodes.client_node import NODE_NAME, main
+    """Run the client node in this process; it validates its parameters before starting."""
+    from compound_eyes.nodes.client_node import main
 
     overrides = {'client_id': args.client_id} if args.client_id else {}
-
-    def validate() -> ClientConfig:
-        params = load_node_parameters(args.params_file, NODE_NAME)
-        params.update(overrides)
-        config = ClientConfig.from_parameters(params, str(args.params_file))
-        camera_specs(config, str(args.params_file))  # camera options, before any process
-        return config
-
-    return run_node(main, validate, ros_arguments(args.params_file, args.namespace, overrides))
+    return run_node(main, ros_arguments(args.params_file, args.namespace, overrides))

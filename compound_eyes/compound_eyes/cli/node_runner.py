@@ -1,11 +1,12 @@
-"""Run a node's main in this process with a validated parameter file, as `ros2 run` would."""
+"""Run a node's main in this process with a parameter file, as `ros2 run` would."""
 from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
 
-from compound_eyes.config.errors import ConfigError
 from compound_eyes.nodes.dds_profile import use_large_frame_profile
+
+CONFIG_ERROR_EXIT = 2
 
 
 def ros_arguments(params_file: Path | None, namespace: str | None,
@@ -21,13 +22,17 @@ def ros_arguments(params_file: Path | None, namespace: str | None,
     return args
 
 
-def run_node(node_main: Callable[[list[str]], int], validate: Callable[[], object],
-             ros_args: list[str]) -> int:
-    """Validate the configuration first so a bad file fails before any process starts."""
-    try:
-        validate()
-    except ConfigError as error:
-        print(f'compound-eyes: configuration error: {error}')
-        return 2
+def run_node(node_main: Callable[[list[str]], int], ros_args: list[str]) -> int:
+    """Run the node; a file or argument rcl cannot parse fails first, in one line.
+
+    The node validates its parameters itself before it starts anything (exit 2 with the key
+    and the file), so the CLI and `ros2 run` share that code.
+    """
+    from compound_eyes.nodes.parameters import ros_arguments_error
+
+    problem = ros_arguments_error(ros_args)
+    if problem:
+        print(f'compound-eyes: configuration error: {problem}')   # rcl names file or argument
+        return CONFIG_ERROR_EXIT
     use_large_frame_profile()
     return node_main(ros_args)

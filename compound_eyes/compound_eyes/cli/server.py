@@ -16,13 +16,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Validate the file, then run the server node in this process."""
-    from compound_eyes.config.ros_yaml import load_node_parameters
-    from compound_eyes.config.server import ServerConfig
-    from compound_eyes.nodes.server_node import NODE_NAME, main
+    """Run the server node in this process; it validates its parameters before starting."""
+    from compound_eyes.nodes.server_node import main
 
-    def validate() -> ServerConfig:
-        params = load_node_parameters(args.params_file, NODE_NAME)
-        return ServerConfig.from_parameters(params, str(args.params_file))
-
-    return run_node(main, validate, ros_arguments(args.params_file, args.namespace, {}))
+    return run_node(main, ros_arguments(args.params_file, args.namespace, {}))

@@ -1,23 +1,34 @@
 """Settings of one client (one computer with its cameras), read from ROS-form parameters.
 
-camera_config keeps the seed's shape in ROS parameter form: a list of channel ids plus one
-mapping per channel with its camera_id and per-camera overrides::
+camera_config is a list of channel ids plus one mapping per channel with its camera_id and
+per-camera options (validated by the camera's source, see docs/cameras.md)::
 
     camera_config:
       channels: [cam0, cam1]
-      cam0: {camera_id: "synthetic:triggered", latency_ms: 2.0}
+      cam0: {camera_id: "synthetic:triggered", latency_ns: 2000000}
       cam1: {camera_id: /dev/video2, fourcc: MJPG}
 """
 from __future__ import annotations
 
+import dataclasses
 import socket
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
+from compound_eyes.config.ntp import ntp_poll_interval_setting, ntp_servers_setting
+from compound_eyes.config.schema import Facts, Settings, read_settings, setting
 from compound_eyes.config.section import Section
 
 IMAGE_FORMATS = ('bgr8', 'mono8', 'jpeg')
 RELIABILITY = ('reliable', 'best_effort')
+CAMERA_CONFIG = 'camera_config'
+CHANNELS = 'channels'
+CAMERA_ID = 'camera_id'
+
+
+def host_client_id() -> str:
+    """Return this host's name with '-' replaced by '_' (a valid client_id)."""
+    return socket.gethostname().replace('-', '_')
 
 
 @dataclass(frozen=True)
@@ -26,124 +37,158 @@ class CameraConfig:
 
     channel_id: str
     camera_id: str
-    options: dict[str, Any]
+    options: dict[str, Any] = dataclasses.field(default_factory=dict)
 
 
 @dataclass(frozen=True)
 class QosConfig:
     """QoS of the image topic; the timing topic is always reliable with a small depth."""
 
-    reliability: str = 'reliable'
-    depth: int = 5
+    reliability: str = setting('reliable', 'reliability of the image topic', choices=RELIABILITY)
+    depth: int = setting(5, 'history depth of the image topic', minimum=1, maximum=1000)
 
 
 @dataclass(frozen=True)
 class SimulationConfig:
-    """Injected errors so one machine can play several badly synced hosts."""
+    """Injected errors so one machine can play several badly synced hosts; 0 on real hosts."""
 
-    clock_offset_ms: float = 0.0
-    clock_drift_ppm: float = 0.0
-    clock_step_ms: float = 0.0
-    clock_step_at_s: float = 0.0
+    clock_offset_ms: float = setting(0.0, 'offset added to this host\'s synced clock, ms',
+                                     minimum=-1000.0, maximum=1000.0)
+    clock_drift_ppm: float = setting(0.0, 'drift of this host\'s synced clock, ppm',
+                                     minimum=-1e4, maximum=1e4)
+    clock_step_ms: float = setting(0.0, 'step of this host\'s synced clock, ms; 0: none',
+                                   minimum=-1000.0, maximum=1000.0)
+    clock_step_at_s: float = setting(0.0, 'seconds after the node started when the step happens',
+                                     minimum=0.0)
+
+    @property
+    def clock_offset_ns(self) -> int:
+        """The injected offset in nanoseconds."""
+        return round(self.clock_offset_ms * 1e6)
+
+    @property
+    def clock_step_ns(self) -> int:
+        """The injected step in nanoseconds (0: none)."""
+        return round(self.clock_step_ms * 1e6)
+
+    @property
+    def clock_step_at_ns(self) -> int:
+        """Nanoseconds after the start when the step happens."""
+        return round(self.clock_step_at_s * 1e9)
 
 
 @dataclass(frozen=True)
-class ClientConfig:
-    """Everything a client node needs; built only through from_parameters, which validates."""
+class ClientConfig(Settings):
+    """Everything a client node needs; from_parameters validates, the defaults are here."""
 
-    client_id: str
-    fps: float
-    width: int
-    height: int
-    image_format: str
-    jpeg_quality: int
-    cameras: tuple[CameraConfig, ...]
-    ntp_servers: tuple[str, ...] = ()
-    ntp_poll_interval_s: float = 4.0
-    publish_images: bool = True
-    set_deadline_ms: float = 0.0
-    initial_delay_ms: float = 0.0
-    max_delay_slew_us_per_tick: float = 500.0
-    realtime_priority: int = 10
-    qos: QosConfig = field(default_factory=QosConfig)
-    simulation: SimulationConfig = field(default_factory=SimulationConfig)
+    client_id: str = setting(description='id of this client in every message; default: this '
+                                         'host\'s name with - replaced by _',
+                             rule='letters, digits and _', default_factory=host_client_id)
+    fps: float = setting(30.0, 'capture rate of every camera, Hz', positive=True,
+                         maximum=1000.0)
+    width: int = setting(640, 'frame width, pixels', minimum=16, maximum=8192)
+    height: int = setting(480, 'frame height, pixels', minimum=16, maximum=8192)
+    image_format: str = setting('bgr8', 'encoding of the published frames',
+                                choices=IMAGE_FORMATS)
+    jpeg_quality: int = setting(90, 'JPEG quality when image_format is jpeg',
+                                minimum=1, maximum=100)
+    publish_images: bool = setting(True, 'publish synced_frames with pixels (the timing topic '
+                                         'is always published)')
+    ntp_servers: tuple[str, ...] = ntp_servers_setting()
+    ntp_poll_interval_s: float = ntp_poll_interval_setting()
+    initial_delay_ms: float = setting(-1.0, 'delay from each tick to the grab until the '
+                                            'server\'s first command, ms; negative: a quarter '
+                                            'of the tick period',
+                                      maximum=1000.0, rule='< the tick period (1000 / fps)')
+    max_delay_slew_us_per_tick: float = setting(500.0, 'largest change of the delay per tick '
+                                                       'while following the server, µs',
+                                                positive=True)
+    realtime_priority: int = setting(10, 'SCHED_FIFO priority of the capture processes while '
+                                         'they wait and expose, when permitted; 0: off',
+                                     minimum=0, maximum=99)
+    set_deadline_ms: float = setting(0.0, 'how long after the scheduled grab a set waits for '
+                                          'its last camera, ms; 0: one tick period',
+                                     minimum=0.0)
+    qos: QosConfig = dataclasses.field(default_factory=QosConfig)
+    simulation: SimulationConfig = dataclasses.field(default_factory=SimulationConfig)
+    cameras: tuple[CameraConfig, ...] = ()
+
+    @classmethod
+    def read(cls, top: Section) -> ClientConfig:
+        """Read every setting and the cameras; check what involves several settings."""
+        config = read_settings(cls, top, cameras=_cameras(top.section(CAMERA_CONFIG)))
+        if not config.client_id.replace('_', '').isalnum():
+            raise top.error('client_id', f'must be letters, digits and _, '
+                                         f'got {config.client_id!r}')
+        period_ms = 1000.0 / config.fps
+        if config.initial_delay_ms >= period_ms:
+            raise top.error('initial_delay_ms', f'must be < the tick period ({period_ms:g} ms), '
+                                                f'got {config.initial_delay_ms:g}')
+        return config
+
+    def to_parameters(self) -> dict[str, Any]:
+        """Return the ROS parameter mapping, camera_config included."""
+        params = super().to_parameters()
+        params[CAMERA_CONFIG] = {CHANNELS: [c.channel_id for c in self.cameras]}
+        for camera in self.cameras:
+            params[CAMERA_CONFIG][camera.channel_id] = {CAMERA_ID: camera.camera_id,
+                                                        **camera.options}
+        return params
+
+    @classmethod
+    def facts(cls, name: str) -> Facts | None:
+        """Return the facts of a parameter, camera_config's per-channel ones included."""
+        found = super().facts(name)
+        parts = name.split('.')
+        if found is not None or parts[0] != CAMERA_CONFIG or len(parts) not in (2, 3):
+            return found
+        if parts[1:] == [CHANNELS]:
+            return Facts('channel ids; each has a camera_config.<channel> mapping')
+        if len(parts) == 2:
+            return None
+        channel, key = parts[1:]
+        if key == CAMERA_ID:
+            return Facts(f'camera of channel {channel}: synthetic:triggered, synthetic:freerun, '
+                         f'a device index, /dev/videoN, a file or a URL')
+        return Facts(f'option {key} of channel {channel}\'s camera source (docs/cameras.md)')
 
     @property
     def period_ns(self) -> int:
         """Tick period in nanoseconds."""
         return round(1e9 / self.fps)
 
-    @classmethod
-    def from_parameters(cls, params: dict[str, Any], source: str = '') -> ClientConfig:
-        """Validate nested parameters; raise ConfigError naming the first bad key."""
-        top = Section(params, source=source)
-        fps = top.number('fps', 30.0, positive=True, maximum=1000.0)
-        width = top.integer('width', 640, minimum=16, maximum=8192)
-        height = top.integer('height', 480, minimum=16, maximum=8192)
-        config = cls(
-            client_id=_client_id(top),
-            fps=fps,
-            width=width,
-            height=height,
-            image_format=top.choice('image_format', IMAGE_FORMATS, 'bgr8'),
-            jpeg_quality=top.integer('jpeg_quality', 90, minimum=1, maximum=100),
-            cameras=_cameras(top.section('camera_config')),
-            ntp_servers=tuple(top.text_list('ntp_servers', [])),
-            ntp_poll_interval_s=top.number('ntp_poll_interval_s', 4.0, minimum=0.1),
-            publish_images=top.flag('publish_images', True),
-            set_deadline_ms=top.number('set_deadline_ms', 0.0, minimum=0.0),
-            initial_delay_ms=top.number('initial_delay_ms', 1000.0 / fps / 4, minimum=0.0,
-                                        maximum=1000.0 / fps),
-            max_delay_slew_us_per_tick=top.number('max_delay_slew_us_per_tick', 500.0,
-                                                  positive=True),
-            realtime_priority=top.integer('realtime_priority', 10, minimum=0, maximum=99),
-            qos=_qos(top.section('qos')),
-            simulation=_simulation(top.section('simulation')),
-        )
-        top.finish()
-        return config
+    @property
+    def initial_delay_ns(self) -> int:
+        """Delay before the server's first command, in nanoseconds."""
+        if self.initial_delay_ms < 0:
+            return self.period_ns // 4
+        return round(self.initial_delay_ms * 1e6)
 
+    @property
+    def max_delay_slew_ns_per_tick(self) -> int:
+        """Largest delay change per tick, in nanoseconds."""
+        return round(self.max_delay_slew_us_per_tick * 1e3)
 
-def _client_id(top: Section) -> str:
-    client_id = top.text('client_id', socket.gethostname().replace('-', '_'))
-    if not client_id.replace('_', '').isalnum():
-        raise top.error('client_id', f'must be letters, digits and _, got {client_id!r}')
-    return client_id
+    @property
+    def set_deadline_ns(self) -> int:
+        """How long a set waits for stragglers, in nanoseconds (0 in the file: one period)."""
+        return round(self.set_deadline_ms * 1e6) or self.period_ns
 
 
 def _cameras(section: Section) -> tuple[CameraConfig, ...]:
-    channels = section.text_list('channels', [])
+    channels = section.text_list(CHANNELS, [])
     if not channels:
-        raise section.error('channels', 'must list at least one channel id')
+        raise section.error(CHANNELS, 'must list at least one channel id')
     seen: set[str] = set()
     cameras = []
     for channel in channels:
         if channel in seen:
-            raise section.error('channels', f'duplicate channel_id {channel!r}')
+            raise section.error(CHANNELS, f'duplicate channel_id {channel!r}')
         seen.add(channel)
         if not section.has(channel):
             raise section.error(channel, 'missing: every listed channel needs {camera_id: ...}')
         camera = section.section(channel)
-        camera_id = camera.text('camera_id', accept_int=True)
+        camera_id = camera.text(CAMERA_ID, accept_int=True)
         cameras.append(CameraConfig(channel, camera_id, camera.rest()))
     section.finish()
     return tuple(cameras)
-
-
-def _qos(section: Section) -> QosConfig:
-    qos = QosConfig(reliability=section.choice('reliability', RELIABILITY, 'reliable'),
-                    depth=section.integer('depth', 5, minimum=1, maximum=1000))
-    section.finish()
-    return qos
-
-
-def _simulation(section: Section) -> SimulationConfig:
-    simulation = SimulationConfig(
-        clock_offset_ms=section.number('clock_offset_ms', 0.0, minimum=-1000.0, maximum=1000.0),
-        clock_drift_ppm=section.number('clock_drift_ppm', 0.0, minimum=-1e4, maximum=1e4),
-        clock_step_ms=section.number('clock_step_ms', 0.0, minimum=-1000.0, maximum=1000.0),
-        clock_step_at_s=section.number('clock_step_at_s', 0.0, minimum=0.0),
-    )
-    section.finish()
-    return simulation
-

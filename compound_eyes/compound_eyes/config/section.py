@@ -112,9 +112,13 @@ class Section:
         self._read.update(rest)
         return rest
 
+    def unread(self) -> list[str]:
+        """Return the keys never read, sorted: typos, or settings of someone else."""
+        return sorted(set(self.data) - self._read)
+
     def finish(self) -> None:
         """Reject any key that was never read: a typo must not be silently ignored."""
-        unknown = sorted(set(self.data) - self._read)
+        unknown = self.unread()
         if unknown:
             raise self.error(unknown[0], 'unknown key')
 

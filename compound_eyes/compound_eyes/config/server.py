@@ -4,42 +4,70 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from compound_eyes.config.ntp import ntp_poll_interval_setting, ntp_servers_setting
+from compound_eyes.config.schema import Settings, read_settings, setting
 from compound_eyes.config.section import Section
 
 
 @dataclass(frozen=True)
-class ServerConfig:
+class ServerConfig(Settings):
     """Loop and bookkeeping settings; the tick period is learned from the clients' sets."""
 
-    reference: str = 'median'
-    command_rate_hz: float = 10.0
-    status_rate_hz: float = 2.0
-    command_ttl_s: float = 2.0
-    window: int = 30
-    lock_threshold_us: float = 500.0
-    lost_timeout_s: float = 2.0
-    forget_timeout_s: float = 30.0
-    discovery_interval_s: float = 1.0
-    ntp_servers: tuple[str, ...] = ()
-    ntp_poll_interval_s: float = 4.0
+    reference: str = setting('median', '"median" of all clients, or the client_id whose '
+                                       'capture phase the others follow')
+    command_rate_hz: float = setting(10.0, 'PhaseDelay commands per client per second',
+                                     positive=True, maximum=1000.0, live=True)
+    status_rate_hz: float = setting(2.0, 'sync_status and /diagnostics messages per second',
+                                    positive=True, maximum=100.0, live=True)
+    command_ttl_s: float = setting(2.0, 'seconds a command stays valid; clients ignore it after',
+                                   positive=True, live=True)
+    window: int = setting(30, 'sets per client in the robust (median) estimate',
+                          minimum=3, maximum=10000)
+    lock_threshold_us: float = setting(500.0, 'largest distance of a set\'s capture phase from '
+                                              'the target that counts as locked, µs',
+                                       positive=True, live=True)
+    lost_timeout_s: float = setting(2.0, 'seconds unseen until a client is LOST (no commands)',
+                                    positive=True)
+    forget_timeout_s: float = setting(30.0, 'seconds unseen until a client is forgotten',
+                                      rule='>= lost_timeout_s')
+    discovery_interval_s: float = setting(1.0, 'seconds between looks for new clients\' '
+                                               'timing topics', positive=True, live=True)
+    ntp_servers: tuple[str, ...] = ntp_servers_setting()
+    ntp_poll_interval_s: float = ntp_poll_interval_setting()
 
     @classmethod
-    def from_parameters(cls, params: dict[str, Any], source: str = '') -> ServerConfig:
-        """Validate nested parameters; raise ConfigError naming the first bad key."""
-        top = Section(params, source=source)
-        lost = top.number('lost_timeout_s', 2.0, positive=True)
-        config = cls(
-            reference=top.text('reference', 'median'),
-            command_rate_hz=top.number('command_rate_hz', 10.0, positive=True, maximum=1000.0),
-            status_rate_hz=top.number('status_rate_hz', 2.0, positive=True, maximum=100.0),
-            command_ttl_s=top.number('command_ttl_s', 2.0, positive=True),
-            window=top.integer('window', 30, minimum=3, maximum=10000),
-            lock_threshold_us=top.number('lock_threshold_us', 500.0, positive=True),
-            lost_timeout_s=lost,
-            forget_timeout_s=top.number('forget_timeout_s', 30.0, minimum=lost),
-            discovery_interval_s=top.number('discovery_interval_s', 1.0, positive=True),
-            ntp_servers=tuple(top.text_list('ntp_servers', [])),
-            ntp_poll_interval_s=top.number('ntp_poll_interval_s', 4.0, minimum=0.1),
-        )
-        top.finish()
+    def read(cls, top: Section) -> ServerConfig:
+        """Read every setting; forget_timeout_s must not be shorter than lost_timeout_s."""
+        config = read_settings(cls, top)
+        if config.forget_timeout_s < config.lost_timeout_s:
+            raise top.error('forget_timeout_s', f'must be >= lost_timeout_s '
+                                                f'({config.lost_timeout_s:g}), '
+                                                f'got {config.forget_timeout_s:g}')
         return config
+
+    @property
+    def command_period_s(self) -> float:
+        """Seconds between two rounds of commands."""
+        return 1.0 / self.command_rate_hz
+
+    @property
+    def status_period_s(self) -> float:
+        """Seconds between two status messages."""
+        return 1.0 / self.status_rate_hz
+
+    @property
+    def command_ttl_ns(self) -> int:
+        """How long a command stays valid, in nanoseconds."""
+        return round(self.command_ttl_s * 1e9)
+
+    @property
+    def lock_threshold_ns(self) -> int:
+        """The lock threshold in nanoseconds."""
+        return round(self.lock_threshold_us * 1e3)
+
+    def estimator_options(self) -> dict[str, Any]:
+        """Return the PhaseEstimator keyword arguments these settings fix."""
+        return {'window': self.window, 'reference': self.reference,
+                'lock_threshold_ns': self.lock_threshold_ns,
+                'lost_timeout_s': self.lost_timeout_s,
+                'forget_timeout_s': self.forget_timeout_s}

@@ -6,8 +6,10 @@ its clock.
 """
 from __future__ import annotations
 
+import functools
 import threading
 import time
+from collections.abc import Sequence
 
 from compound_eyes_msgs.msg import ClockStatus, FrameSetTiming, PhaseDelay, SyncedFrameSet
 from rclpy.node import Node
@@ -23,7 +25,7 @@ from compound_eyes.interfaces.stamps import ns_from_time
 from compound_eyes.nodes.clock_status_msg import build_clock_status
 from compound_eyes.nodes.frame_set_msg import build_frame_set, build_timing
 from compound_eyes.nodes.lifecycle import run_until_signal
-from compound_eyes.nodes.parameters import node_parameters
+from compound_eyes.nodes.parameters import declare_settings, parameter_source, params_files
 from compound_eyes.nodes.qos import COMMAND_QOS, STATUS_QOS, TIMING_QOS, image_qos
 from compound_eyes.phase.command_filter import OfferVerdict
 
@@ -34,10 +36,10 @@ def clock_error_model(config: ClientConfig, epoch_ns: int) -> ClockErrorModel:
     """Translate the simulation section into the clock error of this simulated host."""
     sim = config.simulation
     return ClockErrorModel(
-        offset_ns=round(sim.clock_offset_ms * 1e6),
+        offset_ns=sim.clock_offset_ns,
         drift_ppm=sim.clock_drift_ppm,
-        step_ns=round(sim.clock_step_ms * 1e6),
-        step_at_ns=epoch_ns + round(sim.clock_step_at_s * 1e9) if sim.clock_step_ms else None,
+        step_ns=sim.clock_step_ns,
+        step_at_ns=epoch_ns + sim.clock_step_at_ns if sim.clock_step_ns else None,
         epoch_ns=epoch_ns,
     )
 
@@ -45,22 +47,20 @@ def clock_error_model(config: ClientConfig, epoch_ns: int) -> ClockErrorModel:
 class ClientNode(Node):
     """Publishes synced frame sets and hands the server's phase delay commands to the engine."""
 
-    def __init__(self) -> None:
-        super().__init__(NODE_NAME, allow_undeclared_parameters=True,
-                         automatically_declare_parameters_from_overrides=True)
-        params = node_parameters(self)
-        source = f'parameters of {self.get_name()}'
-        self.config = ClientConfig.from_parameters(params, source)
+    def __init__(self, files: Sequence[str] = ()) -> None:
+        """files: the parameter files on the command line, named in configuration errors."""
+        super().__init__(NODE_NAME)
+        source = parameter_source(self, files)
+        self.config = declare_settings(self, ClientConfig, source)   # all read-only
         config = self.config
         self.clock = SyncedClock(SharedOffset(), clock_error_model(config, time.time_ns()))
         self.monitor = ClockMonitor(self.clock, list(config.ntp_servers),
                                     poll_interval_s=config.ntp_poll_interval_s)
         delay_policy = DelayPolicy(
-            config.client_id, initial_ns=round(config.initial_delay_ms * 1e6),
-            max_slew_ns_per_tick=round(config.max_delay_slew_us_per_tick * 1e3))
-        deadline_ns = round(config.set_deadline_ms * 1e6) or config.period_ns
+            config.client_id, initial_ns=config.initial_delay_ns,
+            max_slew_ns_per_tick=config.max_delay_slew_ns_per_tick)
         self.engine = CaptureEngine(camera_specs(config, source), config.fps, self.clock,
-                                    image_format(config), set_deadline_ns=deadline_ns,
+                                    image_format(config), set_deadline_ns=config.set_deadline_ns,
                                     delay_policy=delay_policy,
                                     realtime_priority=config.realtime_priority)
         self.full_pub = self.create_publisher(
@@ -120,4 +120,5 @@ class ClientNode(Node):
 
 def main(argv: list[str] | None = None) -> int:
     """Run the client node until SIGINT/SIGTERM; configuration errors exit 2."""
-    return run_until_signal('client', argv, ClientNode, ClientNode.start, ClientNode.shutdown)
+    return run_until_signal('client', argv, functools.partial(ClientNode, params_files(argv)),
+                            ClientNode.start, ClientNode.shutdown)

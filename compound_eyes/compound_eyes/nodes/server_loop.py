@@ -63,6 +63,12 @@ class ServerLoop:
         self.accepted += 1
         return ''
 
+    def reconfigure(self, config: ServerConfig) -> None:
+        """Take new live settings: the command lifetime and the estimator's lock threshold."""
+        self.config = config
+        if self.estimator is not None:
+            self.estimator.lock_threshold_ns = config.lock_threshold_ns
+
     def reject(self, reason: str) -> None:
         """Count a set rejected for reason (a fixed text, so the table stays small)."""
         self.rejected[reason] = self.rejected.get(reason, 0) + 1
@@ -72,7 +78,7 @@ class ServerLoop:
         if self.estimator is None:
             return []
         messages = []
-        expires = time_from_ns(now_ns + round(self.config.command_ttl_s * 1e9))
+        expires = time_from_ns(now_ns + self.config.command_ttl_ns)
         for command in self.estimator.commands(now_ns):
             if command.delay_ns is None:
                 continue
@@ -101,11 +107,7 @@ class ServerLoop:
         return ''
 
     def _new_estimator(self, period_ns: int) -> PhaseEstimator:
-        config = self.config
-        return PhaseEstimator(
-            period_ns, window=config.window, reference=config.reference,
-            lock_threshold_ns=round(config.lock_threshold_us * 1e3),
-            lost_timeout_s=config.lost_timeout_s, forget_timeout_s=config.forget_timeout_s)
+        return PhaseEstimator(period_ns, **self.config.estimator_options())
 
 
 def _check_channels(timing: object) -> str:

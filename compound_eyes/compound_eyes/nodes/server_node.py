@@ -7,10 +7,14 @@ no FrameSetTiming without a word, and the server's diagnostics count them instea
 """
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable, Sequence
+
 from compound_eyes_msgs.msg import FrameSetTiming, PhaseDelay, SyncStatus
 from diagnostic_msgs.msg import DiagnosticArray
 from rclpy.node import Node
 from rclpy.serialization import deserialize_message
+from rclpy.timer import Timer
 
 from compound_eyes.clock.monitor import ClockMonitor
 from compound_eyes.clock.synced import SyncedClock
@@ -18,7 +22,12 @@ from compound_eyes.config.server import ServerConfig
 from compound_eyes.interfaces import schema
 from compound_eyes.interfaces.stamps import time_from_ns
 from compound_eyes.nodes.lifecycle import run_until_signal
-from compound_eyes.nodes.parameters import node_parameters
+from compound_eyes.nodes.parameters import (
+    declare_settings,
+    follow_live_settings,
+    parameter_source,
+    params_files,
+)
 from compound_eyes.nodes.qos import COMMAND_QOS, STATUS_QOS, TIMING_QOS
 from compound_eyes.nodes.server_loop import MALFORMED, ServerLoop
 from compound_eyes.nodes.sync_status_msg import build_diagnostics, build_sync_status
@@ -29,11 +38,11 @@ NODE_NAME = 'compound_eyes_server'
 class ServerNode(Node):
     """Subscribes to discovered clients, publishes PhaseDelay, SyncStatus and diagnostics."""
 
-    def __init__(self) -> None:
-        super().__init__(NODE_NAME, allow_undeclared_parameters=True,
-                         automatically_declare_parameters_from_overrides=True)
-        params = node_parameters(self)
-        self.config = ServerConfig.from_parameters(params, f'parameters of {self.get_name()}')
+    def __init__(self, files: Sequence[str] = ()) -> None:
+        """files: the parameter files on the command line, named in configuration errors."""
+        super().__init__(NODE_NAME)
+        source = parameter_source(self, files)
+        self.config = declare_settings(self, ServerConfig, source)
         self.clock = SyncedClock()
         self.monitor = ClockMonitor(self.clock, list(self.config.ntp_servers),
                                     poll_interval_s=self.config.ntp_poll_interval_s)
@@ -42,9 +51,9 @@ class ServerNode(Node):
         self.status_pub = self.create_publisher(SyncStatus, schema.SYNC_STATUS, STATUS_QOS)
         self.diag_pub = self.create_publisher(DiagnosticArray, schema.DIAGNOSTICS, STATUS_QOS)
         self._subscribed: set[str] = set()
-        self.create_timer(self.config.discovery_interval_s, self._discover)
-        self.create_timer(1.0 / self.config.command_rate_hz, self._publish_commands)
-        self.create_timer(1.0 / self.config.status_rate_hz, self._publish_status)
+        self._periodic: dict[Callable[[], None], tuple[float, Timer]] = {}
+        self._schedule()
+        follow_live_settings(self, lambda: self.config, self._reconfigure, source)
         self._discover()
 
     def start(self) -> None:
@@ -54,6 +63,25 @@ class ServerNode(Node):
     def shutdown(self) -> None:
         """Stop NTP polling."""
         self.monitor.stop()
+
+    def _reconfigure(self, config: ServerConfig) -> None:
+        """Take changed live settings: loop tuning and the timers' periods."""
+        self.config = config
+        self.loop.reconfigure(config)
+        self._schedule()
+
+    def _schedule(self) -> None:
+        """(Re)create each timer whose period differs from the configuration's."""
+        periods = {self._discover: self.config.discovery_interval_s,
+                   self._publish_commands: self.config.command_period_s,
+                   self._publish_status: self.config.status_period_s}
+        for callback, period_s in periods.items():
+            old = self._periodic.get(callback)
+            if old is not None and old[0] == period_s:
+                continue
+            if old is not None:
+                self.destroy_timer(old[1])
+            self._periodic[callback] = (period_s, self.create_timer(period_s, callback))
 
     def _discover(self) -> None:
         for name, types in self.get_topic_names_and_types():
@@ -93,4 +121,5 @@ class ServerNode(Node):
 
 def main(argv: list[str] | None = None) -> int:
     """Run the server node until SIGINT/SIGTERM; configuration errors exit 2."""
-    return run_until_signal('server', argv, ServerNode, ServerNode.start, ServerNode.shutdown)
+    return run_until_signal('server', argv, functools.partial(ServerNode, params_files(argv)),
+                            ServerNode.start, ServerNode.shutdown)

@@ -127,11 +127,10 @@ class PhaseEstimator:
         max_clients: client table size; protects memory against invented client ids.
     """
 
-    def __init__(self, period_ns: int, *, window: int = 60, reference: str = 'median',
+    def __init__(self, period_ns: int, *, window: int, reference: str,
+                 lock_threshold_ns: int, lost_timeout_s: float, forget_timeout_s: float,
                  min_delay_ns: int = 0, max_delay_ns: int | None = None,
-                 lock_threshold_ns: int = 1_000_000, lock_samples: int = 10,
-                 lost_timeout_s: float = 1.0, forget_timeout_s: float = 30.0,
-                 gain: float = 1.0, headroom_ns: int | None = None,
+                 lock_samples: int = 10, gain: float = 1.0, headroom_ns: int | None = None,
                  jump_threshold_ns: int = 3_000_000, jump_samples: int = 6,
                  min_samples: int = 5, probe_span_ns: int = 2_000_000, reprobe_s: float = 10.0,
                  max_stamp_periods: int = 3, max_clients: int = 256) -> None:

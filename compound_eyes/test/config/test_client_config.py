@@ -1,13 +1,10 @@
-from pathlib import Path
+import dataclasses
 
 import pytest
-import yaml
 
-from compound_eyes.config.client import ClientConfig
+from compound_eyes.config.client import CameraConfig, ClientConfig, SimulationConfig
 from compound_eyes.config.errors import ConfigError
-from compound_eyes.config.ros_yaml import load_node_parameters, unflatten
-
-SHIPPED = Path(__file__).resolve().parents[2] / 'config'
+from compound_eyes.config.ros_yaml import flatten, unflatten
 
 
 def _params(**overrides):
@@ -18,12 +15,9 @@ def _params(**overrides):
     return params
 
 
-def test_shipped_client_yaml_is_valid():
-    path = SHIPPED / 'client.yaml'
-    config = ClientConfig.from_parameters(
-        load_node_parameters(path, 'compound_eyes_client'), str(path))
-    assert [c.channel_id for c in config.cameras] == ['cam0', 'cam1', 'cam2', 'cam3']
-    assert config.period_ns == round(1e9 / 30)
+def test_absent_settings_take_the_dataclass_defaults():
+    config = ClientConfig.from_parameters(_params())
+    assert dataclasses.replace(config, client_id='c1', cameras=()) == ClientConfig(client_id='c1')
 
 
 def test_camera_options_are_kept_and_device_index_becomes_text():
@@ -32,11 +26,46 @@ def test_camera_options_are_kept_and_device_index_becomes_text():
     assert config.cameras[1].options == {'fourcc': 'MJPG'}
 
 
+def test_to_parameters_reads_back_to_the_same_config():
+    config = ClientConfig(
+        client_id='host_1', fps=60.0, image_format='jpeg', ntp_servers=('a', 'b:124'),
+        initial_delay_ms=2.5, simulation=SimulationConfig(clock_step_ms=20.0),
+        cameras=(CameraConfig('cam0', 'synthetic:freerun', {'seed': 3, 'drift_ppm': 1.5}),
+                 CameraConfig('cam1', '/dev/video2', {'fourcc': 'MJPG'})))
+    params = config.to_parameters()
+    assert params['ntp_servers'] == 'a,b:124'    # one string: ROS files have no empty list
+    assert params['camera_config']['channels'] == ['cam0', 'cam1']
+    assert ClientConfig.from_parameters(params) == config
+    assert ClientConfig.from_parameters(unflatten(flatten(params))) == config
+
+
+def test_ns_properties_convert_the_file_units():
+    config = ClientConfig(fps=40.0, initial_delay_ms=2.5, max_delay_slew_us_per_tick=250.0,
+                          set_deadline_ms=12.0,
+                          simulation=SimulationConfig(clock_offset_ms=-1.5, clock_step_ms=20.0,
+                                                      clock_step_at_s=3.0))
+    assert config.period_ns == 25_000_000
+    assert config.initial_delay_ns == 2_500_000
+    assert config.max_delay_slew_ns_per_tick == 250_000
+    assert config.set_deadline_ns == 12_000_000
+    assert (config.simulation.clock_offset_ns, config.simulation.clock_step_ns,
+            config.simulation.clock_step_at_ns) == (-1_500_000, 20_000_000, 3_000_000_000)
+
+
+def test_zero_deadline_and_negative_initial_delay_follow_the_period():
+    config = ClientConfig(fps=50.0)
+    assert config.initial_delay_ms < 0 and config.set_deadline_ms == 0
+    assert config.initial_delay_ns == 5_000_000 and config.set_deadline_ns == 20_000_000
+
+
 @pytest.mark.parametrize('params, key', [
     (_params(fps=0), 'fps'),
     (_params(fps=-5.0), 'fps'),
     (_params(colour='red'), 'colour'),
     (_params(image_format='png'), 'image_format'),
+    (_params(client_id='a-b'), 'client_id'),
+    (_params(initial_delay_ms=40.0), 'initial_delay_ms'),      # a 33 ms period at 30 Hz
+    (_params(ntp_servers=[1, 2]), 'ntp_servers'),
     (_params(camera_config={'channels': ['a', 'a'], 'a': {'camera_id': 'x'}}),
      'camera_config.channels'),
     (_params(camera_config={'channels': ['a']}), 'camera_config.a'),
@@ -44,6 +73,7 @@ def test_camera_options_are_kept_and_device_index_becomes_text():
     (_params(camera_config={'channels': ['a'], 'a': {'camera_id': 'x'}, 'z': {}}),
      'camera_config.z'),
     (_params(qos={'reliability': 'sometimes'}), 'qos.reliability'),
+    (_params(qos={'colour': 'red'}), 'qos.colour'),
     (_params(simulation={'clock_offset': 3}), 'simulation.clock_offset'),
 ])
 def test_bad_configuration_names_the_key(params, key):
@@ -53,26 +83,30 @@ def test_bad_configuration_names_the_key(params, key):
     assert str(caught.value).startswith(key) and 'f.yaml' in str(caught.value)
 
 
-def test_params_file_sections_merge_wildcard_then_node(tmp_path):
-    path = tmp_path / 'p.yaml'
-    path.write_text(yaml.safe_dump({
-        '/**': {'ros__parameters': {'fps': 10.0, 'qos': {'depth': 2}}},
-        'other_node': {'ros__parameters': {'fps': 99.0}},
-        '/ns/compound_eyes_client': {'ros__parameters': {'qos': {'reliability': 'best_effort'}}},
-    }))
-    params = load_node_parameters(path, 'compound_eyes_client')
-    assert params == {'fps': 10.0, 'qos': {'depth': 2, 'reliability': 'best_effort'}}
+def test_parse_leaves_unknown_top_level_names_to_the_caller():
+    config, unknown = ClientConfig.parse(_params(other_node_rate=3, zoom={'level': 2}))
+    assert unknown == ['other_node_rate', 'zoom']
+    assert config == ClientConfig.from_parameters(_params())
+    with pytest.raises(ConfigError, match='qos.colour'):
+        ClientConfig.parse(_params(qos={'colour': 'red'}))
 
 
-def test_unreadable_params_file_names_the_file(tmp_path):
-    missing = tmp_path / 'nope.yaml'
-    with pytest.raises(ConfigError, match='nope.yaml'):
-        load_node_parameters(missing, 'compound_eyes_client')
-    broken = tmp_path / 'broken.yaml'
-    broken.write_text('a: [1,\n')
-    with pytest.raises(ConfigError, match='not valid YAML'):
-        load_node_parameters(broken, 'compound_eyes_client')
+def test_facts_describe_the_per_channel_parameters():
+    assert 'channel ids' in ClientConfig.facts('camera_config.channels').description
+    assert 'cam0' in ClientConfig.facts('camera_config.cam0.camera_id').description
+    assert 'fourcc' in ClientConfig.facts('camera_config.cam1.fourcc').description
+    assert ClientConfig.facts('camera_config.cam0') is None
+    assert ClientConfig.facts('colour') is None
+    assert ClientConfig.facts('qos.depth').maximum == 1000
 
 
 def test_unflatten_rebuilds_dotted_parameter_names():
     assert unflatten({'a.b.c': 1, 'a.d': 2, 'e': 3}) == {'a': {'b': {'c': 1}, 'd': 2}, 'e': 3}
+
+
+@pytest.mark.parametrize('flat, key', [({'fps': 30.0, 'fps.x': 1}, 'fps.x'),
+                                        ({'qos.depth': 5, 'qos': 1}, 'qos')])
+def test_unflatten_refuses_a_name_that_is_both_value_and_group(flat, key):
+    with pytest.raises(ConfigError) as caught:
+        unflatten(flat, 'f.yaml')
+    assert caught.value.key == key and caught.value.source == 'f.yaml'

@@ -6,6 +6,7 @@ import math
 import numpy as np
 import pytest
 
+from compound_eyes.config.server import ServerConfig
 from compound_eyes.phase.estimator import LockState, PhaseEstimator, SetVerdict
 
 P = 33_333_333
@@ -23,12 +24,17 @@ def feed(est, client, ticks, latency_ns, delay=5_000_000, cameras=4, jitter=50_0
     return tick * P + 20_000_000
 
 
+def estimator(**options):
+    """Return an estimator as the server builds it by default, options replaced."""
+    return PhaseEstimator(P, **{**ServerConfig().estimator_options(), **options})
+
+
 def by_id(items):
     return {item.client_id: item for item in items}
 
 
 def test_delays_align_capture_phase_of_clients_with_different_latency():
-    est = PhaseEstimator(P)
+    est = estimator()
     for client, latency in (('a', 2_000_000), ('b', 6_000_000), ('c', 4_000_000)):
         now = feed(est, client, range(K0, K0 + 30), latency)
     cmds = by_id(est.commands(now))
@@ -55,13 +61,13 @@ def test_delays_align_capture_phase_of_clients_with_different_latency():
     (('a', K0, K0 * P, 0, 12345), SetVerdict.NO_VALID_STAMPS),
 ])
 def test_hostile_sets_are_rejected_and_leave_no_trace(args, verdict):
-    est = PhaseEstimator(P)
+    est = estimator()
     assert est.observe(*args, now_ns=K0 * P + 10_000_000) is verdict
     assert est.status(K0 * P) == []
 
 
 def test_bad_stamps_inside_a_set_are_dropped_not_trusted():
-    est = PhaseEstimator(P)
+    est = estimator()
     good = [K0 * P + 7_000_000] * 3
     assert est.observe('a', K0, K0 * P, 0, [*good, math.nan, K0 * P + 10**10],
                        K0 * P + 9_000_000) is SetVerdict.ACCEPTED
@@ -70,7 +76,7 @@ def test_bad_stamps_inside_a_set_are_dropped_not_trusted():
 
 
 def test_old_ticks_are_rejected_and_gaps_counted():
-    est = PhaseEstimator(P)
+    est = estimator()
     now = feed(est, 'a', [K0, K0 + 1, K0 + 5], 3_000_000, missing=2)
     assert est.observe('a', K0 + 5, (K0 + 5) * P, 0, [(K0 + 5) * P], now) is SetVerdict.OLD_TICK
     state = by_id(est.status(now))['a']
@@ -78,14 +84,14 @@ def test_old_ticks_are_rejected_and_gaps_counted():
 
 
 def test_client_table_is_bounded():
-    est = PhaseEstimator(P, max_clients=2)
+    est = estimator(max_clients=2)
     feed(est, 'a', [K0], 0)
     feed(est, 'b', [K0], 0)
     assert est.observe('c', K0, K0 * P, 0, [K0 * P], K0 * P) is SetVerdict.TOO_MANY_CLIENTS
 
 
 def test_lock_lost_forget_and_reacquire():
-    est = PhaseEstimator(P, lost_timeout_s=1.0, forget_timeout_s=3.0)
+    est = estimator(lost_timeout_s=1.0, forget_timeout_s=3.0)
     now = feed(est, 'a', range(K0, K0 + 10), 3_000_000)
     delay = by_id(est.commands(now))['a'].delay_ns
     now = feed(est, 'a', range(K0 + 10, K0 + 30), 3_000_000, delay=delay)
@@ -100,7 +106,7 @@ def test_lock_lost_forget_and_reacquire():
 
 
 def test_a_short_burst_of_late_sets_does_not_move_the_delay():
-    est = PhaseEstimator(P)
+    est = estimator()
     now = feed(est, 'a', range(K0, K0 + 30), 3_000_000)
     before = by_id(est.commands(now))['a'].delay_ns
     now = feed(est, 'a', range(K0 + 30, K0 + 34), 12_000_000)
@@ -108,7 +114,7 @@ def test_a_short_burst_of_late_sets_does_not_move_the_delay():
 
 
 def test_a_phase_jump_restarts_the_window_within_a_few_sets():
-    est = PhaseEstimator(P, jump_samples=6)
+    est = estimator(jump_samples=6)
     now = feed(est, 'a', range(K0, K0 + 60), 8_000_000)
     before = by_id(est.commands(now))['a'].delay_ns
     now = feed(est, 'a', range(K0 + 60, K0 + 66), 3_000_000)
@@ -117,7 +123,7 @@ def test_a_phase_jump_restarts_the_window_within_a_few_sets():
 
 
 def test_target_phase_is_sticky_when_a_client_joins():
-    est = PhaseEstimator(P)
+    est = estimator()
     now = feed(est, 'a', range(K0, K0 + 30), 3_000_000)
     now = feed(est, 'b', range(K0, K0 + 30), 4_000_000)
     first = by_id(est.commands(now))
@@ -128,7 +134,7 @@ def test_target_phase_is_sticky_when_a_client_joins():
 
 
 def test_target_moves_only_when_a_delay_would_leave_its_range():
-    est = PhaseEstimator(P, min_delay_ns=1_000_000, max_delay_ns=20_000_000)
+    est = estimator(min_delay_ns=1_000_000, max_delay_ns=20_000_000)
     now = feed(est, 'a', range(K0, K0 + 30), 3_000_000)
     first = by_id(est.commands(now))['a'].delay_ns
     now = feed(est, 'b', range(K0, K0 + 30), 9_000_000)
@@ -139,7 +145,7 @@ def test_target_moves_only_when_a_delay_would_leave_its_range():
 
 
 def test_reference_client_sets_the_phase_the_others_follow():
-    est = PhaseEstimator(P, reference='ref')
+    est = estimator(reference='ref')
     now = feed(est, 'ref', range(K0, K0 + 30), 3_000_000)
     now = feed(est, 'b', range(K0, K0 + 30), 5_000_000)
     first = by_id(est.commands(now))
@@ -153,11 +159,11 @@ def test_reference_client_sets_the_phase_the_others_follow():
 
 def test_constructor_rejects_impossible_parameters():
     with pytest.raises(ValueError):
-        PhaseEstimator(P, max_delay_ns=P)
+        estimator(max_delay_ns=P)
     with pytest.raises(ValueError):
-        PhaseEstimator(P, min_delay_ns=10, max_delay_ns=5)
+        estimator(min_delay_ns=10, max_delay_ns=5)
     with pytest.raises(ValueError):
-        PhaseEstimator(P, gain=0)
+        estimator(gain=0)
 
 
 def test_robust_slope_ignores_scheduling_hiccups():

@@ -37,12 +37,7 @@ from compound_eyes_rig.bench.machine_cpu import MachineCpu
 from compound_eyes_rig.bench.shm_profile import write_shm_profile
 from compound_eyes_rig.bench.stats import BenchResult, Delivery, Target, summarize_us
 from compound_eyes_rig.bench.wake_floor import measure_wake_spread
-from compound_eyes_rig.demo.configs import (
-    DemoClient,
-    DemoSettings,
-    client_parameters,
-    write_parameters,
-)
+from compound_eyes_rig.demo.configs import DemoClient, client_config, write_parameters
 from compound_eyes_rig.processes import ManagedProcess, ProcessSet, cli_command
 from compound_eyes_rig.truth.tick_truth import FrameTruth, TickTruthCollector
 
@@ -72,18 +67,18 @@ LOADS = (Load('bgr8 640x480', 640, 480, 'bgr8'),
          Load('jpeg 1280x720', 1280, 720, 'jpeg'))
 
 
-def client_document(model: str, width: int, height: int, fmt: str) -> dict:
-    """Return the client's parameters: 4 synthetic cameras at 30 Hz, no simulated jitter."""
-    return client_parameters(
+def bench_client(model: str, width: int, height: int, fmt: str) -> ClientConfig:
+    """Return the client: 4 synthetic cameras at 30 Hz, no simulated jitter, else defaults."""
+    return client_config(
         DemoClient(CLIENT_ID, 0.0, 2.0, cameras=CAMERAS, camera_id=f'synthetic:{model}',
                    jitter_ns=0),
-        DemoSettings(fps=FPS, width=width, height=height, image_format=fmt, jpeg_quality=90), [])
+        ClientConfig(fps=FPS, width=width, height=height, image_format=fmt), [])
 
 
 def engine_config(model: str) -> ClientConfig:
     """Return the validated configuration of the in-process scenarios (640x480 bgr8)."""
-    params = client_document(model, 640, 480, 'bgr8')['/**']['ros__parameters']
-    return ClientConfig.from_parameters(params, f'{model} benchmark client')
+    return ClientConfig.from_parameters(bench_client(model, 640, 480, 'bgr8').to_parameters(),
+                                        f'{model} benchmark client')
 
 
 def engine_truth(model: str, seconds: float) -> dict[str, Any]:
@@ -92,7 +87,7 @@ def engine_truth(model: str, seconds: float) -> dict[str, Any]:
     clock = SyncedClock()
     collector = TickTruthCollector(expected_clients=1)
     spreads, errors, undecodable, sets = [], [], 0, 0
-    initial = DelayPolicy(initial_ns=round(config.initial_delay_ms * 1e6))
+    initial = DelayPolicy(initial_ns=config.initial_delay_ns)
     engine = CaptureEngine(camera_specs(config), config.fps, clock, image_format(config),
                            delay_policy=initial, realtime_priority=config.realtime_priority)
     with engine:
@@ -141,8 +136,8 @@ def sustained(load: Load, index: int, seconds: float, workdir: Path,
     """Run the client process and a counting subscriber; return counts and CPU over a window."""
     namespace = f'bench_load{index}'
     params = write_parameters(workdir / f'{namespace}.yaml',
-                              client_document('triggered', load.width, load.height,
-                                              load.image_format))
+                              bench_client('triggered', load.width, load.height,
+                                           load.image_format).to_parameters())
     if load.large_shm:
         env = {**env, **profile_env(write_shm_profile(workdir / f'{namespace}_fastdds.xml'))}
     logs, report_path = workdir / 'logs', workdir / f'{namespace}_counts.json'

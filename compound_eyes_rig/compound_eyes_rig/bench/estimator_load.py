@@ -12,6 +12,7 @@ import time
 
 import numpy as np
 
+from compound_eyes.config.server import ServerConfig
 from compound_eyes.phase.estimator import PhaseEstimator
 from compound_eyes.signals import run_interruptible
 
@@ -36,10 +37,10 @@ def _fill(estimator: PhaseEstimator, clients: int, cameras: int, ticks: int,
 
 
 def run(clients: int = 64, cameras: int = 8, ticks: int = 300,
-        command_rate_hz: float = 10.0) -> dict[str, float]:
+        command_rate_hz: float = ServerConfig.command_rate_hz) -> dict[str, float]:
     """Measure observe() and commands() rates; return the numbers printed by main()."""
     rng = np.random.default_rng(0)
-    estimator = PhaseEstimator(_PERIOD_NS)
+    estimator = PhaseEstimator(_PERIOD_NS, **ServerConfig().estimator_options())
     observe_s = _fill(estimator, clients, cameras, ticks, rng)
     now = (1_000_000 + ticks) * _PERIOD_NS
     calls = 50

@@ -19,19 +19,20 @@ import random
 import sys
 import tempfile
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from compound_eyes.config.server import ServerConfig
 from compound_eyes.interfaces.schema import LockState
 from compound_eyes.nodes.sync_status_msg import SERVER_INPUT_STATUS
 from compound_eyes.signals import run_interruptible
 from compound_eyes_rig.bench import estimator_load as estimator_bench
 from compound_eyes_rig.bench.cpu import CpuSampler
 from compound_eyes_rig.bench.stats import BenchResult, Delivery, Target
-from compound_eyes_rig.demo.configs import server_parameters, write_parameters
+from compound_eyes_rig.demo.configs import server_config, write_parameters
 from compound_eyes_rig.processes import ManagedProcess, ProcessSet, cli_command
 
 SCENARIO = 'scale-timing'
@@ -48,7 +49,7 @@ class ScaleOptions:
     fps: float = 30.0
     duration_s: float = 20.0
     publishers: int = 4
-    command_rate_hz: float = 10.0
+    command_rate_hz: float = ServerConfig.command_rate_hz
     startup_s: float = 6.0      # processes import, discover each other, first commands
     settle_s: float = 3.0       # publishing before the measured window opens
     linger_s: float = 2.0       # after publishing stops: last status and diagnostics
@@ -102,9 +103,8 @@ def _wait_until_ns(wall_ns: int, processes: list[ManagedProcess],
 def node_run(options: ScaleOptions, workdir: Path) -> dict[str, Any]:
     """Run the server and the publishers; return the raw measurements."""
     env = _env(workdir)
-    params = server_parameters([])
-    params['/**']['ros__parameters']['command_rate_hz'] = options.command_rate_hz
-    server_file = write_parameters(workdir / 'server.yaml', params)
+    server = replace(server_config([]), command_rate_hz=options.command_rate_hz)
+    server_file = write_parameters(workdir / 'server.yaml', server.to_parameters())
     start_ns = time.time_ns() + round(options.startup_s * 1e9)
     measure_ns = start_ns + round(options.settle_s * 1e9)
     stop_ns = measure_ns + round(options.duration_s * 1e9)

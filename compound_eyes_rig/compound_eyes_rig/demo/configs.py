@@ -1,10 +1,17 @@
-"""Parameter files of the demo rig: two badly synced clients with different camera latencies."""
+"""Configurations of the demo rig: two badly synced clients with different camera latencies."""
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-import yaml
+from compound_eyes.config.client import CameraConfig, ClientConfig, SimulationConfig
+from compound_eyes.config.ros_yaml import parameter_file_text
+from compound_eyes.config.server import ServerConfig
+
+NTP_POLL_INTERVAL_S = 1.0   # the demo's clocks are wrong on purpose: correct them quickly
 
 
 @dataclass(frozen=True)
@@ -21,49 +28,30 @@ class DemoClient:
 
 DEMO_CLIENTS = (DemoClient('client_a', +7.0, 2.0), DemoClient('client_b', -11.0, 5.0))
 
-
-@dataclass(frozen=True)
-class DemoSettings:
-    """Image settings shared by every demo camera."""
-
-    fps: float = 30.0
-    width: int = 640
-    height: int = 480
-    image_format: str = 'jpeg'
-    jpeg_quality: int = 80
+# What every demo client shares: the client's defaults with JPEG frames and a fast NTP poll.
+DEMO_SETTINGS = ClientConfig(image_format='jpeg', jpeg_quality=80,
+                             ntp_poll_interval_s=NTP_POLL_INTERVAL_S)
 
 
-def client_parameters(client: DemoClient, settings: DemoSettings,
-                      ntp_servers: list[str]) -> dict:
-    """Return the ROS parameter document of one demo client."""
-    channels = [f'cam{i}' for i in range(client.cameras)]
-    camera_config: dict = {'channels': channels}
-    for channel in channels:
-        camera_config[channel] = {'camera_id': client.camera_id,
-                                  'latency_ns': round(client.latency_ms * 1e6),
-                                  'jitter_ns': client.jitter_ns}
-    return {'/**': {'ros__parameters': {
-        'client_id': client.client_id,
-        'fps': settings.fps,
-        'width': settings.width,
-        'height': settings.height,
-        'image_format': settings.image_format,
-        'jpeg_quality': settings.jpeg_quality,
-        'ntp_servers': ','.join(ntp_servers),
-        'ntp_poll_interval_s': 1.0,
-        'camera_config': camera_config,
-        'simulation': {'clock_offset_ms': client.clock_offset_ms},
-    }}}
+def client_config(client: DemoClient, settings: ClientConfig,
+                  ntp_servers: Sequence[str]) -> ClientConfig:
+    """Return one demo client: settings with its id, cameras, clock error and NTP servers."""
+    cameras = tuple(CameraConfig(f'cam{i}', client.camera_id,
+                                 {'latency_ns': round(client.latency_ms * 1e6),
+                                  'jitter_ns': client.jitter_ns})
+                    for i in range(client.cameras))
+    return dataclasses.replace(
+        settings, client_id=client.client_id, cameras=cameras, ntp_servers=tuple(ntp_servers),
+        simulation=SimulationConfig(clock_offset_ms=client.clock_offset_ms))
 
 
-def server_parameters(ntp_servers: list[str]) -> dict:
-    """Return the ROS parameter document of the demo server."""
-    return {'/**': {'ros__parameters': {'ntp_servers': ','.join(ntp_servers),
-                                        'ntp_poll_interval_s': 1.0}}}
+def server_config(ntp_servers: Sequence[str]) -> ServerConfig:
+    """Return the demo server: the defaults with the demo's NTP servers and poll."""
+    return ServerConfig(ntp_servers=tuple(ntp_servers), ntp_poll_interval_s=NTP_POLL_INTERVAL_S)
 
 
-def write_parameters(path: Path, document: dict) -> Path:
-    """Write one parameter file and return its path."""
+def write_parameters(path: Path, parameters: dict[str, Any]) -> Path:
+    """Write a parameter file of a config's to_parameters() and return its path."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(yaml.safe_dump(document, sort_keys=False))
+    path.write_text(parameter_file_text(parameters))
     return path

@@ -15,13 +15,13 @@ from pathlib import Path
 
 import numpy as np
 
+from compound_eyes.config.client import ClientConfig
 from compound_eyes.interfaces.schema import SYNCED_FRAMES, LockState
 from compound_eyes.signals import StopSignals
 from compound_eyes_rig.demo.configs import (
     DEMO_CLIENTS,
-    DemoSettings,
-    client_parameters,
-    server_parameters,
+    client_config,
+    server_config,
     write_parameters,
 )
 from compound_eyes_rig.ntp_server import ChronyError, ChronyServer
@@ -35,7 +35,7 @@ class DemoOptions:
     out_dir: Path
     duration_s: float | None
     record: bool
-    settings: DemoSettings
+    settings: ClientConfig      # what every demo client shares (demo.configs.DEMO_SETTINGS)
 
 
 def run_demo(options: DemoOptions) -> int:
@@ -77,15 +77,15 @@ def _start_rig(processes: ProcessSet, out: Path, env: dict[str, str],
                options: DemoOptions, ntp: list[str]) -> None:
     params = out / 'params'
     logs = out / 'logs'
-    server_file = write_parameters(params / 'server.yaml', server_parameters(ntp))
+    server_file = write_parameters(params / 'server.yaml', server_config(ntp).to_parameters())
     processes.start('server', cli_command('server', '--params-file', str(server_file)),
                     logs / 'server.log', env)
     if options.record:
         record = cli_command('record', '--output', str(out / 'bag'), '--status', '--diagnostics')
         processes.start('recorder', record, logs / 'recorder.log', env)
     for client in DEMO_CLIENTS:
-        document = client_parameters(client, options.settings, ntp)
-        path = write_parameters(params / f'{client.client_id}.yaml', document)
+        config = client_config(client, options.settings, ntp)
+        path = write_parameters(params / f'{client.client_id}.yaml', config.to_parameters())
         processes.start(client.client_id,
                         cli_command('client', '--params-file', str(path),
                                     '--namespace', client.client_id),

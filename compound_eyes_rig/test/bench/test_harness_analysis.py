@@ -9,7 +9,7 @@ import pytest
 
 from compound_eyes.config.client import ClientConfig
 from compound_eyes_rig.bench.harness.delivery import Life, delivery, dishonest_sets
-from compound_eyes_rig.bench.harness.params import client_document
+from compound_eyes_rig.bench.harness.params import host_config
 from compound_eyes_rig.bench.harness.rows import FrameRow, SetRow, parse
 from compound_eyes_rig.bench.harness.scenarios import CAMERA_FAULT, CLOCK_STEP, scenario
 from compound_eyes_rig.bench.harness.ticks import TickSeries, first_complete_tick, score_ticks
@@ -78,9 +78,8 @@ def test_client_documents_are_valid_configs_with_the_scenarios_faults() -> None:
     drift = scenario('freerun-drift')
     seeds, drifts = set(), []
     for host in drift.hosts:
-        params = client_document(drift, host, ['10.0.0.1:123'], 'freerun', 0, True)
-        params = params['/**']['ros__parameters']
-        config = ClientConfig.from_parameters(params, host.client_id)
+        config = host_config(drift, host, ['10.0.0.1:123'], 'freerun', 0, True)
+        assert ClientConfig.from_parameters(config.to_parameters(), host.client_id) == config
         seeds |= {c.options['seed'] for c in config.cameras}
         drifts += [c.options['drift_ppm'] for c in config.cameras]
     assert len(seeds) == 6
@@ -89,17 +88,18 @@ def test_client_documents_are_valid_configs_with_the_scenarios_faults() -> None:
     fault = scenario('camera-fault').scaled(30.0)
     where = next(d for d in fault.disturbances if d.kind == CAMERA_FAULT)
     host = next(h for h in fault.hosts if h.client_id == where.client)
-    params = client_document(fault, host, [], 'triggered', 10**18, True)['/**']['ros__parameters']
+    params = host_config(fault, host, [], 'triggered', 10**18, True).to_parameters()
     assert params['camera_config'][where.channel]['fail_between'] == [
         10**18 + 10 * 10**9, 10**18 + 12_500_000_000]
-    quiet = client_document(fault, host, [], 'freerun', 10**18, False)['/**']['ros__parameters']
+    quiet = host_config(fault, host, [], 'freerun', 10**18, False).to_parameters()
     assert 'fail_between' not in quiet['camera_config'][where.channel]
 
     step = scenario('clock-step')
     where = next(d for d in step.disturbances if d.kind == CLOCK_STEP)
     host = next(h for h in step.hosts if h.client_id == where.client)
-    params = client_document(step, host, [], 'triggered', 0, True)['/**']['ros__parameters']
-    assert ClientConfig.from_parameters(params).simulation.clock_step_ms == 20.0
+    config = host_config(step, host, [], 'triggered', 0, True)
+    assert config.simulation.clock_step_ms == 20.0
+    assert config.simulation.clock_offset_ms == host.clock_offset_ms
 
 
 def test_unknown_names_and_bad_options_fail_with_a_clear_message() -> None:

@@ -1,17 +1,20 @@
-"""Parameter documents of a scenario's server and clients, built on the demo's helpers.
+"""Configurations of a scenario's clients, built on the demo's.
 
-The demo's documents are extended per camera (a distinct seed, drift, failure window) and
-per host (clock step), so both rigs read the same keys the same way.
+The demo's client configurations are extended per camera (a distinct seed, drift, failure
+window) and per host (clock step); the harness writes them through to_parameters().
 """
 from __future__ import annotations
 
+import dataclasses
+
+from compound_eyes.config.client import ClientConfig
 from compound_eyes_rig.bench.harness.scenarios import (
     CAMERA_FAULT,
     CLOCK_STEP,
     HostPlan,
     Scenario,
 )
-from compound_eyes_rig.demo.configs import DemoClient, DemoSettings, client_parameters
+from compound_eyes_rig.demo.configs import DEMO_SETTINGS, DemoClient, client_config
 
 SEEDS_PER_HOST = 100   # camera seeds differ across hosts: equal seeds would share jitter
 
@@ -25,9 +28,9 @@ def drift_ppm(scenario: Scenario, host_index: int, camera_index: int) -> float:
     return scenario.drift_ppm * (2 * position / (cameras - 1) - 1)
 
 
-def client_document(scenario: Scenario, host: HostPlan, ntp_servers: list[str], model: str,
-                    origin_ns: int, disturbed: bool) -> dict:
-    """Return the ROS parameter document of one client.
+def host_config(scenario: Scenario, host: HostPlan, ntp_servers: list[str], model: str,
+                origin_ns: int, disturbed: bool) -> ClientConfig:
+    """Return the configuration of one client.
 
     origin_ns is the real time that scenario time 0 is planned at (fault windows are absolute);
     disturbed=False leaves out the scenario's faults (the baseline phase runs without them).
@@ -36,23 +39,23 @@ def client_document(scenario: Scenario, host: HostPlan, ntp_servers: list[str], 
     demo = DemoClient(host.client_id, host.clock_offset_ms, host.latency_ms,
                       cameras=scenario.cameras, camera_id=f'synthetic:{model}',
                       jitter_ns=scenario.jitter_ns)
-    settings = DemoSettings(fps=scenario.fps, width=scenario.width, height=scenario.height,
-                            image_format=scenario.image_format)
-    document = client_parameters(demo, settings, ntp_servers)
-    params = document['/**']['ros__parameters']
-    for index, channel in enumerate(scenario.channels):
-        camera = params['camera_config'][channel]
-        camera['seed'] = host_index * SEEDS_PER_HOST + index
+    settings = dataclasses.replace(DEMO_SETTINGS, fps=scenario.fps, width=scenario.width,
+                                   height=scenario.height, image_format=scenario.image_format)
+    config = client_config(demo, settings, ntp_servers)
+    disturbances = [d for d in (scenario.disturbances if disturbed else ())
+                    if d.client == host.client_id]
+    cameras = []
+    for index, camera in enumerate(config.cameras):
+        options = dict(camera.options, seed=host_index * SEEDS_PER_HOST + index)
         if model == 'freerun':
-            camera['drift_ppm'] = drift_ppm(scenario, host_index, index)
-    for disturbance in scenario.disturbances if disturbed else ():
-        if disturbance.client != host.client_id:
-            continue
-        if disturbance.kind == CLOCK_STEP:
-            params['simulation'].update(clock_step_ms=disturbance.size_ms,
-                                        clock_step_at_s=disturbance.at_s)
-        elif disturbance.kind == CAMERA_FAULT:
-            start = origin_ns + round(disturbance.at_s * 1e9)
-            params['camera_config'][disturbance.channel]['fail_between'] = [
-                start, start + round(disturbance.length_s * 1e9)]
-    return document
+            options['drift_ppm'] = drift_ppm(scenario, host_index, index)
+        for fault in disturbances:
+            if fault.kind == CAMERA_FAULT and fault.channel == camera.channel_id:
+                start = origin_ns + round(fault.at_s * 1e9)
+                options['fail_between'] = [start, start + round(fault.length_s * 1e9)]
+        cameras.append(dataclasses.replace(camera, options=options))
+    simulation = config.simulation
+    for step in (d for d in disturbances if d.kind == CLOCK_STEP):
+        simulation = dataclasses.replace(simulation, clock_step_ms=step.size_ms,
+                                         clock_step_at_s=step.at_s)
+    return dataclasses.replace(config, cameras=tuple(cameras), simulation=simulation)

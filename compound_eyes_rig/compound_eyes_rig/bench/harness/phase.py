@@ -15,7 +15,7 @@ import numpy as np
 
 from compound_eyes_rig.bench.cpu import CpuSampler
 from compound_eyes_rig.bench.harness.delivery import Life
-from compound_eyes_rig.bench.harness.params import client_document
+from compound_eyes_rig.bench.harness.params import host_config
 from compound_eyes_rig.bench.harness.rig import Rig
 from compound_eyes_rig.bench.harness.rows import RowTail, SetRow, StatusRow, load
 from compound_eyes_rig.bench.harness.scenarios import (
@@ -28,7 +28,7 @@ from compound_eyes_rig.bench.harness.scenarios import (
     Scenario,
 )
 from compound_eyes_rig.bench.harness.ticks import first_complete_tick
-from compound_eyes_rig.demo.configs import server_parameters
+from compound_eyes_rig.demo.configs import server_config
 from compound_eyes_rig.truth.tick_truth import FrameTruth, TickTruthCollector
 
 STARTUP_ALLOWANCE_S = 5.0   # launch to first complete tick, as planned for configured faults
@@ -82,12 +82,12 @@ class _Phase:
     def client_parameters(self, client_id: str) -> dict:
         host = next(h for h in self.scenario.hosts if h.client_id == client_id)
         origin = self.launch_ns + round(STARTUP_ALLOWANCE_S * 1e9)
-        return client_document(self.scenario, host, self.rig.ntp_servers, self.plan.model,
-                               origin, self.plan.disturbed)
+        return host_config(self.scenario, host, self.rig.ntp_servers, self.plan.model,
+                           origin, self.plan.disturbed).to_parameters()
 
     def launch(self) -> None:
         if self.plan.with_server:
-            self.rig.start_server(server_parameters(self.rig.ntp_servers))
+            self.rig.start_server(server_config(self.rig.ntp_servers).to_parameters())
         self.rig.start_collector(self.rows_path)
         self.launch_ns = time.time_ns()
         for host in self.scenario.hosts:
@@ -150,7 +150,7 @@ class _Phase:
             self.start_client(client, tag='-restart')
         elif kind == RESTART_SERVER:
             self.rig.stop('server')
-            self.rig.start_server(server_parameters(self.rig.ntp_servers))
+            self.rig.start_server(server_config(self.rig.ntp_servers).to_parameters())
         self.say(f'[{self.plan.label}] {kind} {client}'.rstrip())
 
     def cpu_groups(self) -> dict[str, list[int]]:

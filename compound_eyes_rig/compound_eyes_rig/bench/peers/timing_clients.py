@@ -26,6 +26,7 @@ from diagnostic_msgs.msg import DiagnosticArray
 from rclpy.node import Node
 from rclpy.subscription_content_filter_options import ContentFilterOptions
 
+from compound_eyes.config.client import ClientConfig
 from compound_eyes.interfaces import schema
 from compound_eyes.interfaces.schema import StampSource
 from compound_eyes.interfaces.stamps import ns_from_time
@@ -36,7 +37,6 @@ from compound_eyes.phase.command_filter import DelayCommandFilter, OfferVerdict
 from compound_eyes.signals import run_interruptible
 from compound_eyes_rig.bench.peers.common import print_report
 
-_SLEW_NS_PER_TICK = 500_000        # the client's default max_delay_slew_us_per_tick
 _JITTER_NS = 50_000
 _NS_PER_S = 1_000_000_000
 
@@ -50,14 +50,16 @@ class SimulatedClients:
 
     def __init__(self, node: Node, args: argparse.Namespace) -> None:
         self.cameras = args.cameras
-        self.period_ns = round(1e9 / args.fps)
+        client = ClientConfig(fps=args.fps)     # a real client's defaults at this rate
+        self.period_ns = client.period_ns
         self.measure_ns, self.stop_ns = args.measure_from_ns, args.stop_ns
         self.ids = [f'sim{i:03d}' for i in range(args.first, args.first + args.clients)]
         rng = np.random.default_rng(args.first)
         self.latency_ns = [int(v) for v in rng.uniform(1e6, 9e6, len(self.ids))]
         self.rng = rng
-        self.filters = {cid: DelayCommandFilter(cid, self.period_ns, _SLEW_NS_PER_TICK,
-                                                initial_delay_ns=self.period_ns // 4)
+        self.filters = {cid: DelayCommandFilter(cid, self.period_ns,
+                                                client.max_delay_slew_ns_per_tick,
+                                                initial_delay_ns=client.initial_delay_ns)
                         for cid in self.ids}
         self.publishers = [node.create_publisher(
             FrameSetTiming, f'/{cid}/{schema.SYNCED_FRAMES_TIMING}', TIMING_QOS)

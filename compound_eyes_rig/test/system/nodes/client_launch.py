@@ -11,12 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from compound_eyes.capture.shm_ring import segment_prefix
-from compound_eyes_rig.demo.configs import (
-    DemoClient,
-    DemoSettings,
-    client_parameters,
-    write_parameters,
-)
+from compound_eyes.config.client import ClientConfig
+from compound_eyes_rig.demo.configs import DemoClient, client_config, write_parameters
 
 INSTALL = Path(__file__).resolve().parents[4] / 'install'
 EXECUTABLE = INSTALL / 'compound_eyes/lib/compound_eyes/client'
@@ -26,18 +22,18 @@ LATENCY_MS = 2.0
 def write_client_params(path: Path, client_id: str, cameras: int = 4,
                         camera_options: dict[str, dict[str, Any]] | None = None,
                         **top: Any) -> Path:
-    """Write a client file: synthetic triggered cameras, 160x120 bgr8 at 30 Hz, no jitter.
+    """Write a client file: synthetic triggered cameras, 160x120 at 30 Hz, no jitter.
 
-    camera_options adds options to single channels (cam0, cam1, ...); top sets top-level keys.
+    camera_options adds options to single channels (cam0, cam1, ...); top sets top-level keys,
+    written as given (also values the client must refuse).
     """
-    document = client_parameters(
-        DemoClient(client_id, 0.0, LATENCY_MS, cameras=cameras, jitter_ns=0),
-        DemoSettings(fps=30.0, width=160, height=120, image_format='bgr8'), [])
-    params = document['/**']['ros__parameters']
+    config = client_config(DemoClient(client_id, 0.0, LATENCY_MS, cameras=cameras, jitter_ns=0),
+                           ClientConfig(width=160, height=120), [])
+    params = config.to_parameters()
     for channel, options in (camera_options or {}).items():
         params['camera_config'][channel].update(options)
     params.update(top)
-    return write_parameters(path, document)
+    return write_parameters(path, params)
 
 
 def client_command(params: Path, namespace: str, how: str = 'cli') -> list[str]:

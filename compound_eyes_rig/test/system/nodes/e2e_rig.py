@@ -6,6 +6,7 @@ temp dir, and the conftest `processes` fixture stops whatever is left, also on f
 """
 from __future__ import annotations
 
+import dataclasses
 import fcntl
 import os
 import signal
@@ -17,15 +18,15 @@ from typing import Any
 
 from compound_eyes.capture.shm_ring import segment_prefix
 from compound_eyes_rig.demo.configs import (
+    DEMO_SETTINGS,
     DemoClient,
-    DemoSettings,
-    client_parameters,
-    server_parameters,
+    client_config,
+    server_config,
     write_parameters,
 )
 from compound_eyes_rig.processes import cli_command
 
-SMALL_IMAGES = DemoSettings(width=160, height=120)
+SMALL_IMAGES = dataclasses.replace(DEMO_SETTINGS, width=160, height=120)
 SHM_DIR = Path('/dev/shm')
 
 
@@ -43,18 +44,18 @@ class Rig:
 
     def start_server(self, name: str = 'server', ntp: Sequence[str] = (),
                      **params: Any) -> subprocess.Popen:
-        """Start `compound-eyes server` with the demo's server file plus params."""
-        document = server_parameters(list(ntp))
-        document['/**']['ros__parameters'].update(params)
-        path = write_parameters(self.root / 'params' / f'{name}.yaml', document)
+        """Start `compound-eyes server` with the demo's server settings, params replaced."""
+        config = dataclasses.replace(server_config(ntp), **params)
+        path = write_parameters(self.root / 'params' / f'{name}.yaml', config.to_parameters())
         return self._start(name, cli_command('server', '--params-file', str(path)))
 
     def start_client(self, client: DemoClient, ntp: Sequence[str] = (), images: bool = False,
                      **params: Any) -> subprocess.Popen:
         """Start `compound-eyes client` in namespace client_id (images off unless asked)."""
-        document = client_parameters(client, SMALL_IMAGES, list(ntp))
-        document['/**']['ros__parameters'].update(publish_images=images, **params)
-        path = write_parameters(self.root / 'params' / f'{client.client_id}.yaml', document)
+        config = dataclasses.replace(client_config(client, SMALL_IMAGES, ntp),
+                                     publish_images=images, **params)
+        path = write_parameters(self.root / 'params' / f'{client.client_id}.yaml',
+                                config.to_parameters())
         return self._start(client.client_id, cli_command(
             'client', '--params-file', str(path), '--namespace', client.client_id))
 

@@ -1,4 +1,7 @@
-"""Bad client files stop start-up quickly with one line naming the key, leaving nothing behind."""
+"""Bad client files stop start-up quickly with one line naming the key, leaving nothing behind.
+
+The node validates its own parameters, so the CLI and the node executable fail the same way.
+"""
 from __future__ import annotations
 
 import subprocess
@@ -20,7 +23,10 @@ CASES = {
     'duplicate channel': ({'camera_config': {'channels': ['cam0', 'cam0'],
                                              'cam0': {'camera_id': 'synthetic:triggered'}}},
                           'camera_config.channels', 'duplicate'),
-    'unknown key': ({'colour': 'red'}, 'colour', 'unknown key'),
+    'unknown key in a group': ({'qos': {'reliability': 'reliable', 'colour': 'red'}},
+                               'qos.colour', 'unknown key'),
+    'initial delay beyond the period': ({'initial_delay_ms': 40.0}, 'initial_delay_ms',
+                                        'tick period'),
     'zero fps': ({'fps': 0.0}, 'fps', '> 0'),
     'negative fps': ({'fps': -30.0}, 'fps', '> 0'),
     'unknown source option': ({'camera_config': {
@@ -45,7 +51,7 @@ def test_cli_rejects_bad_file_naming_the_key(tmp_path, ros_env, processes, case)
     overrides, key, problem = CASES[case]
     params = write_client_params(tmp_path / 'client.yaml', 'bad_client', **overrides)
     code, output, seconds = _run(processes, ros_env, params, 'cli')
-    assert code != 0 and seconds < 15
+    assert code == 2 and seconds < 15
     assert len(output.splitlines()) == 1, output
     assert f'configuration error: {key}: ' in output and problem in output
     assert str(params) in output
@@ -55,6 +61,18 @@ def test_node_executable_rejects_bad_parameters_naming_the_key(tmp_path, ros_env
     overrides, key, problem = CASES['unknown source option']
     params = write_client_params(tmp_path / 'client.yaml', 'bad_client', **overrides)
     code, output, seconds = _run(processes, ros_env, params, 'executable')
-    assert code != 0 and seconds < 15
+    assert code == 2 and seconds < 15
     assert len(output.splitlines()) == 1, output
     assert f'configuration error: {key}: ' in output and problem in output
+    assert str(params) in output
+
+
+@pytest.mark.parametrize('text', [None, 'a: [1,\n'], ids=['missing', 'not YAML'])
+def test_cli_rejects_a_file_rcl_cannot_parse_naming_it(tmp_path, ros_env, processes, text):
+    params = tmp_path / 'client.yaml'
+    if text is not None:
+        params.write_text(text)
+    code, output, seconds = _run(processes, ros_env, params, 'cli')
+    assert code == 2 and seconds < 15
+    assert len(output.splitlines()) == 1, output
+    assert "configuration error: Couldn't parse params file" in output and str(params) in output

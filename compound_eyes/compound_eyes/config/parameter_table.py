@@ -1,0 +1,52 @@
+"""The parameter tables of docs/parameters.md, written from the config dataclasses' facts.
+
+Run ``python -m compound_eyes.config.parameter_table`` to print them; a test checks that the
+document holds exactly this text, so the docs cannot drift from the defaults and bounds.
+"""
+from __future__ import annotations
+
+from compound_eyes.config.client import CAMERA_CONFIG, CAMERA_ID, CHANNELS, ClientConfig
+from compound_eyes.config.schema import Facts, Setting, Settings, ros_value, settings_of
+from compound_eyes.config.server import ServerConfig
+
+NODES: tuple[tuple[str, type[Settings]], ...] = (
+    ('compound_eyes_client', ClientConfig), ('compound_eyes_server', ServerConfig))
+# camera_config's names depend on the channels a file lists; shown with placeholders.
+CAMERA_NAMES = (f'{CAMERA_CONFIG}.{CHANNELS}', f'{CAMERA_CONFIG}.<channel>.{CAMERA_ID}',
+                f'{CAMERA_CONFIG}.<channel>.<option>')
+_TYPES = {float: 'double', int: 'integer', bool: 'bool', str: 'string',
+          tuple: 'string (comma-separated list)'}
+_HEADER = ('| parameter | type | default | accepted | live | meaning |\n'
+           '|---|---|---|---|---|---|')
+
+
+def _row(name: str, kind: str, default: str, facts: Facts) -> str:
+    live = 'yes' if facts.live else 'no'
+    return (f'| `{name}` | {kind} | {default} | {facts.constraints() or "any"} | {live} '
+            f'| {facts.description} |')
+
+
+def _default(item: Setting) -> str:
+    if item.default_factory is not None:
+        return '— (see meaning)'
+    value = ros_value(item.default)
+    return f'`{str(value).lower()}`' if isinstance(value, bool) else f'`{value!r}`'
+
+
+def table(config_type: type[Settings]) -> str:
+    """Return the markdown table of one node's parameters."""
+    rows = [_row(s.name, _TYPES[s.kind], _default(s), s.facts)
+            for s in settings_of(config_type)]
+    if config_type is ClientConfig:
+        rows += [_row(name, 'as written', '—', ClientConfig.facts(name))
+                 for name in CAMERA_NAMES]
+    return '\n'.join([_HEADER, *rows])
+
+
+def tables() -> str:
+    """Return every node's section: a heading and its table."""
+    return '\n\n'.join(f'### `{node}`\n\n{table(config_type)}' for node, config_type in NODES)
+
+
+if __name__ == '__main__':
+    print(tables())

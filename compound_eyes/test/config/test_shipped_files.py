@@ -1,0 +1,39 @@
+"""The shipped parameter files and docs/parameters.md state the dataclass defaults, no others."""
+from pathlib import Path
+
+import pytest
+import yaml
+
+from compound_eyes.config.client import CAMERA_CONFIG, ClientConfig
+from compound_eyes.config.parameter_table import tables
+from compound_eyes.config.ros_yaml import ALL_NODES, PARAMS_KEY, flatten
+from compound_eyes.config.server import ServerConfig
+
+PACKAGE = Path(__file__).resolve().parents[2]
+DOC = PACKAGE.parent / 'docs' / 'parameters.md'
+EXAMPLES = ('client_id', CAMERA_CONFIG)     # client.yaml shows an example client
+
+
+def _without_examples(params: dict) -> dict:
+    return {name: value for name, value in flatten(params).items()
+            if name.split('.')[0] not in EXAMPLES}
+
+
+@pytest.mark.parametrize('name, config_type', [('client', ClientConfig), ('server', ServerConfig)])
+def test_shipped_yaml_states_every_default_and_nothing_else(name, config_type):
+    path = PACKAGE / 'config' / f'{name}.yaml'
+    params = yaml.safe_load(path.read_text())[ALL_NODES][PARAMS_KEY]
+    config_type.from_parameters(params, str(path))
+    assert _without_examples(params) == _without_examples(config_type().to_parameters())
+
+
+def test_shipped_client_yaml_has_example_cameras():
+    path = PACKAGE / 'config' / 'client.yaml'
+    params = yaml.safe_load(path.read_text())[ALL_NODES][PARAMS_KEY]
+    config = ClientConfig.from_parameters(params, str(path))
+    assert [c.channel_id for c in config.cameras] == ['cam0', 'cam1', 'cam2', 'cam3']
+
+
+def test_parameter_doc_holds_the_generated_tables():
+    assert tables() in DOC.read_text(), (
+        'docs/parameters.md is out of date: python -m compound_eyes.config.parameter_table')
