@@ -5,7 +5,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 from compound_eyes.config.errors import ConfigError
-from compound_eyes.nodes.dds_profile import use_large_frame_profile
 
 
 def ros_arguments(params_file: Path | None, namespace: str | None,
@@ -29,5 +28,4 @@ def run_node(node_main: Callable[[list[str]], int], validate: Callable[[], objec
     except ConfigError as error:
         print(f'compound-eyes: configuration error: {error}')
         return 2
-    use_large_frame_profile()
     return node_main(ros_args)

@@ -19,6 +19,7 @@ from compound_eyes.config.client import ClientConfig
 from compound_eyes.interfaces.stamps import ns_from_time
 from compound_eyes.nodes import topics
 from compound_eyes.nodes.clock_status_msg import build_clock_status
+from compound_eyes.nodes.dds_profile import use_large_frame_profile
 from compound_eyes.nodes.frame_set_msg import build_frame_set
 from compound_eyes.nodes.lifecycle import run_until_signal
 from compound_eyes.nodes.parameters import node_parameters
@@ -128,4 +129,5 @@ class ClientNode(Node):
 
 def main(argv: list[str] | None = None) -> int:
     """Run the client node until SIGINT/SIGTERM; configuration errors exit 2."""
+    use_large_frame_profile()
     return run_until_signal('client', argv, ClientNode, ClientNode.start, ClientNode.shutdown)

@@ -15,6 +15,7 @@ from compound_eyes.config.server import ServerConfig
 from compound_eyes.interfaces.frame_set_cdr import from_cdr
 from compound_eyes.interfaces.stamps import time_from_ns
 from compound_eyes.nodes import topics
+from compound_eyes.nodes.dds_profile import use_large_frame_profile
 from compound_eyes.nodes.lifecycle import run_until_signal
 from compound_eyes.nodes.parameters import node_parameters
 from compound_eyes.nodes.qos import COMMAND_QOS, STATUS_QOS, TIMING_QOS
@@ -93,4 +94,5 @@ class ServerNode(Node):
 
 def main(argv: list[str] | None = None) -> int:
     """Run the server node until SIGINT/SIGTERM; configuration errors exit 2."""
+    use_large_frame_profile()
     return run_until_signal('server', argv, ServerNode, ServerNode.start, ServerNode.shutdown)

@@ -21,6 +21,7 @@ from rclpy.executors import ExternalShutdownException
 
 from compound_eyes.interfaces.stamps import ns_from_time
 from compound_eyes.nodes import topics
+from compound_eyes.nodes.dds_profile import use_large_frame_profile
 from compound_eyes.nodes.qos import TIMING_QOS
 from compound_eyes.record.set_counter import StreamCount
 from compound_eyes_rig.bench.peers.common import ReceiveCounter
@@ -110,6 +111,7 @@ def main() -> None:
     parser.add_argument('--truth-every', type=int, default=15, help='decode every Nth tick')
     parser.add_argument('--out', required=True, help='write the JSON report here')
     args = parser.parse_args()
+    use_large_frame_profile()
     rclpy.init()
     node = WindowCounter(args.namespace, args.cameras, args.warmup, args.duration,
                          args.truth_every)

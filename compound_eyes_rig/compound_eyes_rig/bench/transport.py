@@ -22,9 +22,10 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from compound_eyes.nodes.dds_profile import PROFILE_VARIABLE
 from compound_eyes.signals import sigterm_raises
 from compound_eyes_rig.bench.cpu import CpuSampler
-from compound_eyes_rig.bench.fastdds_profile import profile_env, write_profile
+from compound_eyes_rig.bench.dds_profiles import profile_env
 from compound_eyes_rig.bench.image_fill import time_fill_methods
 from compound_eyes_rig.bench.netns import Host, NamespacesUnavailable, Testbed
 from compound_eyes_rig.bench.stats import BenchResult, Target
@@ -43,7 +44,7 @@ class Variant:
     payload: str = 'raw'
     reliability: str = 'reliable'
     depth: int = 5
-    large_buffers: bool = False
+    shipped_profile: bool = False  # the shipped Fast DDS profile; else Fast DDS defaults
     builtin_transports: str | None = None  # FASTDDS_BUILTIN_TRANSPORTS, None = Fast DDS default
     serialized_sub: bool = False  # subscriber takes CDR bytes, as a recorder would
 
@@ -58,11 +59,12 @@ class Variant:
             args += ['--address', pub_address]
         return args
 
-    def env(self, base: dict[str, str], profile: Path) -> dict[str, str]:
-        """Environment for both peers: the buffer profile and builtin transports if chosen."""
+    def env(self, base: dict[str, str]) -> dict[str, str]:
+        """Environment for both peers: the profile and builtin transports if chosen."""
         env = dict(base)
-        if self.large_buffers:
-            env.update(profile_env(profile))
+        env.pop(PROFILE_VARIABLE, None)
+        if self.shipped_profile:
+            env.update(profile_env())
         if self.builtin_transports:
             env['FASTDDS_BUILTIN_TRANSPORTS'] = self.builtin_transports
         return env
@@ -73,14 +75,14 @@ VARIANTS = (
     Variant('seed zmq+protobuf jpeg', 'zmq', payload='jpeg', depth=1000),
     Variant('ros reliable d5 (plain)', 'ros'),
     Variant('ros best_effort d5', 'ros', reliability='best_effort'),
-    Variant('ros reliable d5 4MB', 'ros', large_buffers=True),
-    Variant('ros best_effort d5 4MB', 'ros', reliability='best_effort', large_buffers=True),
-    Variant('ros reliable d20 4MB', 'ros', depth=20, large_buffers=True),
+    Variant('ros reliable d5 profile', 'ros', shipped_profile=True),
+    Variant('ros best_effort d5 profile', 'ros', reliability='best_effort', shipped_profile=True),
+    Variant('ros reliable d20 profile', 'ros', depth=20, shipped_profile=True),
     Variant('ros reliable d5 LARGE_DATA(tcp)', 'ros', builtin_transports='LARGE_DATA'),
-    Variant('ros best_effort d5 4MB serialized-sub', 'ros', reliability='best_effort',
-            large_buffers=True, serialized_sub=True),
-    Variant('ros best_effort d5 4MB jpeg', 'ros', payload='jpeg', reliability='best_effort',
-            large_buffers=True),
+    Variant('ros best_effort d5 profile serialized-sub', 'ros', reliability='best_effort',
+            shipped_profile=True, serialized_sub=True),
+    Variant('ros best_effort d5 profile jpeg', 'ros', payload='jpeg', reliability='best_effort',
+            shipped_profile=True),
 )
 
 
@@ -174,7 +176,6 @@ def run(duration: float, variants: tuple[Variant, ...] = VARIANTS,
     rows: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix='ce-transport-') as tmp, ExitStack() as stack:
         base_env.setdefault('ROS_LOG_DIR', str(Path(tmp) / 'ros_log'))
-        profile = write_profile(Path(tmp) / 'fastdds_profile.xml')
         testbed: Testbed | None = None
         if use_namespaces:
             try:
@@ -188,7 +189,7 @@ def run(duration: float, variants: tuple[Variant, ...] = VARIANTS,
             row = {**asdict(variant), 'other_runnable_at_start': _other_runnable()}
             try:
                 row.update(run_variant(variant, pub, sub, duration,
-                                       variant.env(base_env, profile)))
+                                       variant.env(base_env)))
             except (RuntimeError, subprocess.TimeoutExpired) as exc:  # report, run the rest
                 row.update({'fps': 0.0, 'error': str(exc)[-300:]})
             rows.append(row)

@@ -18,7 +18,7 @@ def test_transport_bench_short_run_delivers_both(tmp_path, ros_env):
     env = dict(ros_env)
     env.pop('ROS_AUTOMATIC_DISCOVERY_RANGE', None)
     subprocess.run([sys.executable, '-m', 'compound_eyes_rig.bench.transport', '--duration', '2',
-                    '--only', 'seed zmq+protobuf raw,ros reliable d5 4MB', '--json', str(out)],
+                    '--only', 'seed zmq+protobuf raw,ros reliable d5 profile', '--json', str(out)],
                    env=env, check=True, timeout=240)
     check_result(json.loads(out.read_text()), namespaces=True)
 

@@ -7,7 +7,7 @@ from compound_eyes_rig.bench import transport
 from compound_eyes_rig.bench.stats import BenchResult
 
 # The seed's raw transport against our two best raw variants (docs/benchmarks.md).
-VARIANTS = ('seed zmq+protobuf raw', 'ros reliable d5 4MB', 'ros best_effort d5 4MB')
+VARIANTS = ('seed zmq+protobuf raw', 'ros reliable d5 profile', 'ros best_effort d5 profile')
 SECONDS_PER_VARIANT = (2.0, 10.0)   # a sixth of the scenario's duration, within these bounds
 _KEPT = ('name', 'fps', 'payload_mb_s', 'wire_mb', 'latency_ms_median', 'udp_rcvbuf_errors',
          'crossed_network', 'cpu_percent', 'error')
