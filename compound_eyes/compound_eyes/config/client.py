@@ -1,7 +1,7 @@
 """Settings of one client (one computer with its cameras), read from ROS-form parameters.
 
-camera_config keeps the seed's shape in ROS parameter form: a list of channel ids plus one
-mapping per channel with its camera_id and per-camera overrides::
+camera_config, in ROS parameter form, is a list of channel ids plus one mapping per channel
+with its camera_id and per-camera overrides::
 
     camera_config:
       channels: [cam0, cam1]

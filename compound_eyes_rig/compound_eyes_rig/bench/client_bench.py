@@ -1,4 +1,4 @@
-"""Client capture benchmark (issue 3): spread, stamp error and sustained load, from timecodes.
+"""Client capture benchmark: spread, stamp error and sustained load, from timecodes.
 
 Ground truth is the exposure time every synthetic camera paints into its pixels. Spread and
 stamp error are measured in this process with the CaptureEngine the client node runs (built
