@@ -27,6 +27,8 @@ from compound_eyes.record.session import RecordingSession
 from compound_eyes.record.settings import RecorderSettings
 from compound_eyes.record.summary import print_summary
 
+NODE_NAME = 'compound_eyes_recorder'
+
 
 def _message_class(msgtype: str) -> type:
     package, _, name = msgtype.split('/')
@@ -37,7 +39,7 @@ class RecorderNode(Node):
     """Subscribe to every selected topic once it has a publisher, and write what arrives."""
 
     def __init__(self, session: RecordingSession) -> None:
-        super().__init__('compound_eyes_recorder')
+        super().__init__(NODE_NAME)
         self.session = session
         self.qos = subscription_qos(session.settings.reliability, session.settings.depth)
         self._recorded: list[object] = []
