@@ -24,27 +24,20 @@ pytestmark = pytest.mark.slow
 SKIPPED = 80   # client_b never publishes tick FIRST_TICK + 80
 
 
-def _wait_for_line(stream, needle: str, timeout: float) -> None:
+def _wait_for_line(stream, needle: str, timeout: float) -> str:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         line = stream.readline()
         if not line:
             break
         if needle in line:
-            return
+            return line
     raise AssertionError(f'{needle!r} not seen within {timeout} s')
 
 
 def _published_tick(stream, topic: str, timeout: float) -> int:
     """Return the tick of the next line announcing a set published on topic."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        line = stream.readline()
-        if not line:
-            break
-        if line.startswith(f'published {topic} '):
-            return int(line.split()[2])
-    raise AssertionError(f'nothing published on {topic} within {timeout} s')
+    return int(_wait_for_line(stream, f'published {topic} ', timeout).split()[2])
 
 
 def test_sigint_mid_stream_leaves_a_complete_bag(tmp_path, ros_env, processes):
