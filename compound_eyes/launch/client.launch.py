@@ -1,34 +1,27 @@
 """Start one compound_eyes client: its cameras, capture engine and publishers."""
 from launch import LaunchDescription
 from launch.actions import DeclareLaunchArgument, OpaqueFunction
-from launch.substitutions import LaunchConfiguration, PathJoinSubstitution
-from launch_ros.actions import Node
-from launch_ros.substitutions import FindPackageShare
+from launch.substitutions import LaunchConfiguration
+
+from compound_eyes.nodes.client_node import NODE_NAME
+from compound_eyes.nodes.launch_actions import (
+    client_node,
+    node_arguments,
+    read_parameters,
+    shipped_config,
+)
 
 
-def _client_node(context):
-    # client_id overrides the file only when given, so the file's id is not blanked.
-    client_id = LaunchConfiguration('client_id').perform(context)
-    parameters = [LaunchConfiguration('params_file')]
-    if client_id:
-        parameters.append({'client_id': client_id})
-    return [Node(
-        package='compound_eyes',
-        executable='client',
-        name='compound_eyes_client',
-        namespace=LaunchConfiguration('namespace'),
-        parameters=parameters,
-        output='screen',
-        emulate_tty=True,
-    )]
+def _client(context):
+    params_file, _ = read_parameters(context, 'params_file', NODE_NAME)
+    return [client_node(params_file, LaunchConfiguration('client_id').perform(context),
+                        LaunchConfiguration('namespace').perform(context))]
 
 
 def generate_launch_description():
     return LaunchDescription([
         DeclareLaunchArgument(
-            'params_file',
-            default_value=PathJoinSubstitution(
-                [FindPackageShare('compound_eyes'), 'config', 'client.yaml']),
+            'params_file', default_value=shipped_config('client.yaml'),
             description='ROS parameter file of the client (cameras, fps, format, NTP).'),
         DeclareLaunchArgument(
             'client_id', default_value='',
@@ -36,5 +29,6 @@ def generate_launch_description():
         DeclareLaunchArgument(
             'namespace', default_value='',
             description='Namespace of the client node and its topics.'),
-        OpaqueFunction(function=_client_node),
+        *node_arguments(),
+        OpaqueFunction(function=_client),
     ])

@@ -1,13 +1,13 @@
 """Turn a camera_id and its options (from YAML) into a CameraSource.
 
 Sources are created unopened in the parent, which validates the options early, and are
-picklable until and after open(), so either the source or its CameraSpec can be sent to a
-spawned capture process; the spec is the smaller, backend-neutral choice.
+picklable until and after open(), so either the source or a partial of create_source (what
+config.capture_setup hands the capture engine) can be sent to a spawned capture process.
 """
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import fields
 from typing import TypeVar
 
 from compound_eyes.camera.genicam.aravis_library import AravisUnavailable, load_aravis
@@ -20,18 +20,6 @@ from compound_eyes.camera.synthetic import MODELS, SyntheticCamera, SyntheticCon
 
 SYNTHETIC_PREFIX = 'synthetic'
 _Config = TypeVar('_Config', SyntheticConfig, OpenCvConfig, GenicamConfig)
-
-
-@dataclass(frozen=True)
-class CameraSpec:
-    """A camera as configured: its id and backend options; picklable, opened elsewhere."""
-
-    camera_id: str
-    options: dict[str, object] = field(default_factory=dict)
-
-    def create(self) -> CameraSource:
-        """Build the (unopened) source this spec describes."""
-        return create_source(self.camera_id, self.options)
 
 
 def create_source(camera_id: str, options: Mapping[str, object] | None = None) -> CameraSource:

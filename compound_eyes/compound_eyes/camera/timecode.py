@@ -19,7 +19,6 @@ import numpy as np
 ROWS = 4
 DATA_PER_ROW = 20
 COLS = DATA_PER_ROW + 4                  # two reference cells at each end
-DATA_BITS = ROWS * DATA_PER_ROW          # 64 timestamp bits + 16 CRC bits
 _BAND_X = (0.03, 0.97)                   # band extent as fractions of width / height
 _BAND_Y = (0.82, 0.97)
 _TEXT_Y = (0.72, 0.81)

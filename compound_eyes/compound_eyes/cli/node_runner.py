@@ -4,8 +4,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from compound_eyes.nodes.dds_profile import use_large_frame_profile
-
 CONFIG_ERROR_EXIT = 2
 
 
@@ -23,16 +21,16 @@ def ros_arguments(params_file: Path | None, namespace: str | None,
 
 
 def run_node(node_main: Callable[[list[str]], int], ros_args: list[str]) -> int:
-    """Run the node; a file or argument rcl cannot parse fails first, in one line.
+    """Run the node; a file rcl cannot parse fails first, in one line.
 
     The node validates its parameters itself before it starts anything (exit 2 with the key
-    and the file), so the CLI and `ros2 run` share that code.
+    and the file), so the CLI and `ros2 run` share that code. The node's main loads the
+    shipped Fast DDS profile, as under `ros2 run`.
     """
     from compound_eyes.nodes.parameters import ros_arguments_error
 
     problem = ros_arguments_error(ros_args)
     if problem:
-        print(f'compound-eyes: configuration error: {problem}')   # rcl names file or argument
+        print(f'compound-eyes: configuration error: params_file: {problem}')
         return CONFIG_ERROR_EXIT
-    use_large_frame_profile()
     return node_main(ros_args)

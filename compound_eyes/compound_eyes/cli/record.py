@@ -3,9 +3,8 @@ from __future__ import annotations
 
 import argparse
 
-from compound_eyes.nodes.dds_profile import use_large_frame_profile
 from compound_eyes.record.cli import add_record_arguments as add_arguments
-from compound_eyes.record.cli import run_from_args
+from compound_eyes.record.cli import recorder_settings
 
 HELP = 'record synced topics into a rosbag2 MCAP bag'
 
@@ -13,6 +12,7 @@ __all__ = ['add_arguments', 'run']
 
 
 def run(args: argparse.Namespace) -> int:
-    """Record with the same large-frame DDS profile the clients use."""
-    use_large_frame_profile()
-    return run_from_args(args)
+    """Record in this process, through the recorder node."""
+    from compound_eyes.nodes.recorder_node import run_recorder
+
+    return run_recorder(recorder_settings(args))

@@ -23,6 +23,7 @@ from compound_eyes.config.client import ClientConfig
 from compound_eyes.interfaces import schema
 from compound_eyes.interfaces.stamps import ns_from_time
 from compound_eyes.nodes.clock_status_msg import build_clock_status
+from compound_eyes.nodes.dds_profile import use_large_frame_profile
 from compound_eyes.nodes.frame_set_msg import build_frame_set, build_timing
 from compound_eyes.nodes.lifecycle import run_until_signal
 from compound_eyes.nodes.parameters import declare_settings, parameter_source, params_files
@@ -120,5 +121,6 @@ class ClientNode(Node):
 
 def main(argv: list[str] | None = None) -> int:
     """Run the client node until SIGINT/SIGTERM; configuration errors exit 2."""
+    use_large_frame_profile()
     return run_until_signal('client', argv, functools.partial(ClientNode, params_files(argv)),
                             ClientNode.start, ClientNode.shutdown)

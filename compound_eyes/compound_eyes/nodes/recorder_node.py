@@ -1,4 +1,4 @@
-"""rclpy shell of the recorder: discovers topics, subscribes raw, hands bytes to the bag writer.
+"""rclpy shell of the recorder: discovers topics, subscribes raw, hands bytes to the session.
 
 Subscriptions deliver serialized CDR (raw=True), which is written unchanged, so recording
 costs no deserialization. SIGINT/SIGTERM (compound_eyes.signals) stop the spin loop between
@@ -9,51 +9,25 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import json
 import sys
 import time
 from collections.abc import Sequence
-from pathlib import Path
 
 import rclpy
 from rclpy.node import Node
-from rclpy.qos import HistoryPolicy, QoSProfile, ReliabilityPolicy
 from rclpy.utilities import remove_ros_args
-from rosbags.interfaces import (
-    Qos,
-    QosDurability,
-    QosHistory,
-    QosLiveliness,
-    QosReliability,
-    QosTime,
-)
 
+from compound_eyes.nodes.dds_profile import use_large_frame_profile
 from compound_eyes.nodes.lifecycle import init_ros, spin_until_stopped
-from compound_eyes.record.bag_writer import BagExistsError, SplitBagWriter, UnknownTypeError
-from compound_eyes.record.cli import add_record_arguments, run_from_args
-from compound_eyes.record.set_counter import SetCounter
-from compound_eyes.record.topic_selection import SET_TYPES, TopicSelection
+from compound_eyes.nodes.recorder_qos import offered_qos, subscription_qos
+from compound_eyes.record.bag_writer import BagExistsError, UnknownTypeError
+from compound_eyes.record.cli import add_record_arguments, recorder_settings
+from compound_eyes.record.session import RecordingSession
+from compound_eyes.record.settings import RecorderSettings
+from compound_eyes.record.summary import print_summary
 from compound_eyes.signals import StopSignals
 
-_INFINITE = QosTime(2147483647, 4294967295)  # how rosbag2 writes an infinite duration
-
-
-def _qos_time(nanoseconds: int) -> QosTime:
-    sec, nsec = divmod(nanoseconds, 1_000_000_000)
-    return _INFINITE if sec > _INFINITE.sec else QosTime(sec, nsec)
-
-
-def offered_qos(profile: QoSProfile) -> Qos:
-    """Convert a publisher's rclpy QoS to the rosbags form stored in metadata.yaml."""
-    return Qos(
-        history=QosHistory(int(profile.history)), depth=profile.depth,
-        reliability=QosReliability(int(profile.reliability)),
-        durability=QosDurability(int(profile.durability)),
-        deadline=_qos_time(profile.deadline.nanoseconds),
-        lifespan=_qos_time(profile.lifespan.nanoseconds),
-        liveliness=QosLiveliness(int(profile.liveliness)),
-        liveliness_lease_duration=_qos_time(profile.liveliness_lease_duration.nanoseconds),
-        avoid_ros_namespace_conventions=profile.avoid_ros_namespace_conventions)
+NODE_NAME = 'compound_eyes_recorder'
 
 
 def _message_class(msgtype: str) -> type:
@@ -62,98 +36,70 @@ def _message_class(msgtype: str) -> type:
 
 
 class RecorderNode(Node):
-    """Subscribe to every selected topic as it appears and write what arrives."""
+    """Subscribe to every selected topic once it has a publisher, and write what arrives."""
 
-    def __init__(self, writer: SplitBagWriter, selection: TopicSelection, qos: QoSProfile,
-                 discovery_period: float) -> None:
-        super().__init__('compound_eyes_recorder')
-        self.writer = writer
-        self.selection = selection
-        self.qos = qos
-        self.counter = SetCounter()
-        self.unparsable = 0
-        self._skipped: set[str] = set()
-        self._recording: dict[str, object] = {}
+    def __init__(self, session: RecordingSession) -> None:
+        super().__init__(NODE_NAME)
+        self.session = session
+        self.qos = subscription_qos(session.settings.reliability, session.settings.depth)
+        self._recorded: list[object] = []
         self.discover()
-        self.create_timer(discovery_period, self.discover)
+        self.create_timer(session.settings.discovery_period_s, self.discover)
 
     def discover(self) -> None:
-        """Subscribe to selected topics that appeared since the last look."""
+        """Subscribe to selected topics whose publishers appeared since the last look."""
         for topic, types in self.get_topic_names_and_types():
-            if topic in self._recording or topic in self._skipped:
+            msgtype = self.session.wanted_type(topic, types)
+            if msgtype is None:
                 continue
-            wanted = [t for t in types if self.selection.wants(topic, t)]
-            if not wanted:
-                continue
-            self._subscribe(topic, wanted[0])
+            # Waiting for a publisher lets the subscription match what it offers.
+            publishers = self.get_publishers_info_by_topic(topic)
+            if publishers:
+                self._subscribe(topic, msgtype, [offered_qos(p.qos_profile) for p in publishers])
 
-    def _subscribe(self, topic: str, msgtype: str) -> None:
-        qos = [offered_qos(info.qos_profile)
-               for info in self.get_publishers_info_by_topic(topic)]
+    def _subscribe(self, topic: str, msgtype: str, offered: list) -> None:
         try:
-            self.writer.add_topic(topic, msgtype, qos)
             msg_class = _message_class(msgtype)
+            self.session.take(topic, msgtype, offered)
         except (UnknownTypeError, ImportError, AttributeError) as exc:
             self.get_logger().warning(f'not recording {topic}: {exc}')
-            self._skipped.add(topic)
+            self.session.refuse(topic)
             return
-        counted = msgtype if msgtype in SET_TYPES else None
-        self._recording[topic] = self.create_subscription(
-            msg_class, topic, lambda data: self._on_message(topic, data, counted), self.qos,
-            raw=True)
+        self._recorded.append(self.create_subscription(
+            msg_class, topic, lambda data: self._on_message(topic, msgtype, data), self.qos,
+            raw=True))
         self.get_logger().info(f'recording {topic} [{msgtype}]')
 
-    def _on_message(self, topic: str, data: bytes, set_type: str | None) -> None:
-        self.writer.write(topic, time.time_ns(), data)
-        if set_type:
-            try:
-                self.counter.add(topic, set_type, data)
-            except ValueError as exc:
-                self.unparsable += 1
-                self.get_logger().warning(f'{topic}: cannot read tick of a set: {exc}')
+    def _on_message(self, topic: str, msgtype: str, data: bytes) -> None:
+        problem = self.session.write(topic, msgtype, data)
+        if problem:
+            self.get_logger().warning(problem)
 
 
-def run_recorder(output: Path, selection: TopicSelection, *, max_bag_size: int = 0,
-                 max_bag_duration: float = 0, duration: float = 0,
-                 reliability: str = 'reliable', depth: int = 50,
-                 discovery_period: float = 0.5) -> int:
-    """Record until SIGINT/SIGTERM or duration; print a JSON summary on stdout; return 0/1."""
-    writer = SplitBagWriter(output, max_bag_size=max_bag_size,
-                            max_bag_duration_s=max_bag_duration)
+def run_recorder(settings: RecorderSettings) -> int:
+    """Record until SIGINT/SIGTERM or the duration; print the summary on stdout; return 0/1."""
+    session = RecordingSession(settings)
     try:
-        writer.open()
+        session.open()
     except (BagExistsError, ValueError, OSError) as exc:
         print(f'record: {exc}', file=sys.stderr)
         return 1
-    policy = (ReliabilityPolicy.RELIABLE if reliability == 'reliable'
-              else ReliabilityPolicy.BEST_EFFORT)
-    qos = QoSProfile(history=HistoryPolicy.KEEP_LAST, depth=depth, reliability=policy)
+    use_large_frame_profile()
     with StopSignals() as stop:
         init_ros()
         node = None
         try:
-            node = RecorderNode(writer, selection, qos, discovery_period)
-            spin_until_stopped(node, stop, time.monotonic() + duration if duration > 0 else None)
+            node = RecorderNode(session)
+            deadline = (time.monotonic() + settings.duration_s if settings.duration_s > 0
+                        else None)
+            spin_until_stopped(node, stop, deadline)
         finally:
-            writer.close()
+            session.close()
             if node is not None:
                 node.destroy_node()
             rclpy.try_shutdown()
-        _report(output, writer, node)
+        print_summary(session.summary())
     return 0
-
-
-def _report(output: Path, writer: SplitBagWriter, node: RecorderNode | None) -> None:
-    sets = node.counter.summary() if node else []
-    for row in sets:
-        gaps = ', '.join(f'{a}..{b}' for a, b in row['gaps']) or 'none'
-        print(f"record: {row['topic']} {row['client_id']}: {row['received']} sets of "
-              f"{row['expected']} expected, {row['missed']} missed (gaps: {gaps})",
-              file=sys.stderr)
-    summary = {'bag': str(output), 'files': [f.path for f in writer.files],
-               'messages': writer.counts(), 'sets': sets,
-               'unparsable_sets': node.unparsable if node else 0}
-    print(json.dumps(summary), flush=True)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -161,7 +107,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog='recorder', description=__doc__.splitlines()[0])
     add_record_arguments(parser)
     args = list(sys.argv[1:] if argv is None else argv)
-    return run_from_args(parser.parse_args(remove_ros_args(args)))
+    return run_recorder(recorder_settings(parser.parse_args(remove_ros_args(args))))
 
 
 if __name__ == '__main__':

@@ -21,6 +21,7 @@ from compound_eyes.clock.synced import SyncedClock
 from compound_eyes.config.server import ServerConfig
 from compound_eyes.interfaces import schema
 from compound_eyes.interfaces.stamps import time_from_ns
+from compound_eyes.nodes.dds_profile import use_large_frame_profile
 from compound_eyes.nodes.lifecycle import run_until_signal
 from compound_eyes.nodes.parameters import (
     declare_settings,
@@ -121,5 +122,6 @@ class ServerNode(Node):
 
 def main(argv: list[str] | None = None) -> int:
     """Run the server node until SIGINT/SIGTERM; configuration errors exit 2."""
+    use_large_frame_profile()
     return run_until_signal('server', argv, functools.partial(ServerNode, params_files(argv)),
                             ServerNode.start, ServerNode.shutdown)

@@ -1,11 +1,14 @@
 """Arguments of ``compound-eyes record`` / ``ros2 run compound_eyes recorder``.
 
-Kept free of rclpy so building the CLI parser stays fast; run_from_args imports the node.
+Kept free of rclpy so building the CLI parser stays fast; the node shell that runs a
+recording imports this module, never the other way round.
 """
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
+
+from compound_eyes.record.settings import RELIABILITY_CHOICES, RecorderSettings
 
 
 def add_record_arguments(parser: argparse.ArgumentParser) -> None:
@@ -26,8 +29,10 @@ def add_record_arguments(parser: argparse.ArgumentParser) -> None:
                         help='start a new file after this many seconds (0: no limit)')
     parser.add_argument('--duration', type=float, default=0, metavar='S',
                         help='stop after this many seconds (0: until SIGINT/SIGTERM)')
-    parser.add_argument('--reliability', choices=('reliable', 'best_effort'),
-                        default='reliable', help='QoS reliability of the subscriptions')
+    parser.add_argument('--reliability', choices=RELIABILITY_CHOICES,
+                        default=RELIABILITY_CHOICES[0],
+                        help='QoS reliability of the subscriptions; best_available matches '
+                             'what the publishers offer, so best-effort ones are recorded too')
     parser.add_argument('--depth', type=int, default=50, help='QoS history depth')
     parser.add_argument('--discovery-period', type=float, default=0.5, metavar='S',
                         help='how often to look for new topics')
@@ -44,13 +49,13 @@ def output_path(args: argparse.Namespace) -> Path:
     return path
 
 
-def run_from_args(args: argparse.Namespace) -> int:
-    """Run the recorder with parsed arguments; return the exit code."""
-    from compound_eyes.nodes.recorder_node import run_recorder
+def recorder_settings(args: argparse.Namespace) -> RecorderSettings:
+    """Turn parsed arguments into the recorder's settings."""
     from compound_eyes.record.topic_selection import TopicSelection
 
-    selection = TopicSelection(tuple(args.topics), args.status, args.diagnostics)
-    return run_recorder(output_path(args), selection, max_bag_size=args.max_bag_size,
-                        max_bag_duration=args.max_bag_duration, duration=args.duration,
-                        reliability=args.reliability, depth=args.depth,
-                        discovery_period=args.discovery_period)
+    return RecorderSettings(
+        output=output_path(args),
+        selection=TopicSelection(tuple(args.topics), args.status, args.diagnostics),
+        max_bag_size=args.max_bag_size, max_bag_duration_s=args.max_bag_duration,
+        duration_s=args.duration, reliability=args.reliability, depth=args.depth,
+        discovery_period_s=args.discovery_period)

@@ -1,12 +1,13 @@
 """create_source: ids and options from YAML to unopened, picklable sources."""
 from __future__ import annotations
 
+import functools
 import multiprocessing
 import pickle
 
 import pytest
 
-from compound_eyes.camera.factory import CameraSpec, create_source
+from compound_eyes.camera.factory import create_source
 from compound_eyes.camera.opencv_source import OpenCvCamera
 from compound_eyes.camera.synthetic import SyntheticCamera
 from compound_eyes.camera.timecode import decode
@@ -43,19 +44,20 @@ def test_bad_ids_and_options_name_camera_and_key(camera_id, options, words):
         assert word in str(caught.value)
 
 
-def _grab_truth(spec: CameraSpec, queue) -> None:
-    source = spec.create()
+def _grab_truth(make_source, queue) -> None:
+    source = make_source()
     source.open()
     queue.put(decode(source.grab(SyncedClock()).image))
     source.close()
 
 
-def test_spec_and_unopened_source_cross_a_spawned_process():
-    spec = CameraSpec('synthetic:triggered:remote', {'width': 320, 'height': 240})
-    assert pickle.loads(pickle.dumps(spec.create())).label == 'remote'
+def test_factory_and_unopened_source_cross_a_spawned_process():
+    make_source = functools.partial(create_source, 'synthetic:triggered:remote',
+                                    {'width': 320, 'height': 240})
+    assert pickle.loads(pickle.dumps(make_source())).label == 'remote'
     context = multiprocessing.get_context('spawn')
     queue = context.Queue()
-    child = context.Process(target=_grab_truth, args=(spec, queue))
+    child = context.Process(target=_grab_truth, args=(make_source, queue))
     child.start()
     try:
         assert queue.get(timeout=60) is not None

@@ -6,6 +6,7 @@ written in the message is the true time plus a per-client stamp error, so report
 checked against known numbers. Ticks listed with --skip are never produced (a gap).
 
   python sample_sets.py --dds --rate 20             # publish until SIGINT
+  python sample_sets.py --dds --best-effort         # the same with best-effort publishers
   python sample_sets.py --bag DIR --count 40        # write a bag directly
   python sample_sets.py --bag DIR --timing-only     # as a client that publishes no images
 """
@@ -150,13 +151,14 @@ def write_bag(path: Path, ticks: range, skip: set[tuple[str, int]], max_bag_size
                          typestore().serialize_cdr(msg, msgtype))
 
 
-def publish(rate: float, ticks: range, skip: set[tuple[str, int]]) -> None:
+def publish(rate: float, ticks: range, skip: set[tuple[str, int]], best_effort: bool) -> None:
     """Publish serialized messages over DDS at rate sets per second per client."""
     import rclpy
     from rclpy.qos import HistoryPolicy, QoSProfile, ReliabilityPolicy
 
     qos = QoSProfile(history=HistoryPolicy.KEEP_LAST, depth=50,
-                     reliability=ReliabilityPolicy.RELIABLE)
+                     reliability=ReliabilityPolicy.BEST_EFFORT if best_effort
+                     else ReliabilityPolicy.RELIABLE)
     rclpy.init()
     node = rclpy.create_node('sample_sets')
     publishers = {}
@@ -185,6 +187,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--bag', type=Path)
     parser.add_argument('--dds', action='store_true')
+    parser.add_argument('--best-effort', action='store_true', help='publish best effort')
     parser.add_argument('--rate', type=float, default=20.0)
     parser.add_argument('--count', type=int, default=10**9, help='ticks to produce')
     parser.add_argument('--skip', nargs='*', default=[], metavar='CLIENT:TICK_OFFSET')
@@ -197,7 +200,7 @@ def main() -> int:
     if args.bag:
         write_bag(args.bag, ticks, skip, args.max_bag_size, not args.timing_only)
     if args.dds:
-        publish(args.rate, ticks, skip)
+        publish(args.rate, ticks, skip, args.best_effort)
     return 0
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from mcap_ros2.reader import read_ros2_messages
 from rosbags.highlevel import AnyReader
+from rosbags.interfaces import QosReliability
 
 from compound_eyes.interfaces.schema import FRAME_SET_TIMING_TYPE, SYNCED_FRAME_SET_TYPE
 from compound_eyes.record.types import typestore
@@ -25,15 +26,20 @@ SKIPPED = 80   # client_b never publishes tick FIRST_TICK + 80
 EXPECTED = {SYNCED_FRAME_SET_TYPE: sample_sets.frame_set, FRAME_SET_TIMING_TYPE: sample_sets.timing}
 
 
-def _wait_for_line(stream, needle: str, timeout: float) -> None:
+def _wait_for_line(stream, needle: str, timeout: float) -> str:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         line = stream.readline()
         if not line:
             break
         if needle in line:
-            return
+            return line
     raise AssertionError(f'{needle!r} not seen within {timeout} s')
+
+
+def _published_tick(stream, topic: str, timeout: float) -> int:
+    """Return the tick of the next line announcing a set published on topic."""
+    return int(_wait_for_line(stream, f'published {topic} ', timeout).split()[2])
 
 
 def test_sigint_mid_stream_leaves_a_complete_bag(tmp_path, ros_env, processes):
@@ -79,3 +85,30 @@ def test_sigint_mid_stream_leaves_a_complete_bag(tmp_path, ros_env, processes):
         assert row_b['received'] == any_counts[topic]
         assert [gap, gap] in row_b['gaps'] and row_b['missed'] >= 1
     assert 'missed (gaps:' in err
+
+
+def test_best_effort_publishers_are_recorded(tmp_path, ros_env, processes):
+    # A reliable subscription never matches a best-effort publisher; the default must.
+    bag, topic = tmp_path / 'bag', '/client_a/synced_frames'
+    recorder = processes.python(['-m', 'compound_eyes.nodes.recorder_node', str(bag)],
+                                env=ros_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                text=True)
+    publisher = processes.python([str(HERE / 'sample_sets.py'), '--dds', '--best-effort'],
+                                 env=ros_env, stdout=subprocess.PIPE, text=True)
+    _wait_for_line(recorder.stderr, f'recording {topic}', timeout=60)
+    subscribed_at = _published_tick(publisher.stdout, topic, timeout=30)
+    while _published_tick(publisher.stdout, topic, timeout=30) < subscribed_at + 40:
+        pass
+    recorder.send_signal(signal.SIGINT)
+    out, err = recorder.communicate(timeout=30)
+    assert recorder.returncode == 0, err
+    summary = json.loads(out.strip().splitlines()[-1])
+    assert summary['messages'][topic] > 0
+
+    with AnyReader([bag]) as reader:
+        connection = next(c for c in reader.connections if c.topic == topic)
+        offered = connection.ext.offered_qos_profiles
+        assert [q.reliability for q in offered] == [QosReliability.BEST_EFFORT]
+        tick = next(reader.deserialize(raw, connection.msgtype).tick
+                    for _, _, raw in reader.messages([connection]))
+    assert tick >= sample_sets.FIRST_TICK

@@ -1,4 +1,4 @@
-"""Client capture benchmark (issue 3): spread, stamp error and sustained load, from timecodes.
+"""Client capture benchmark: spread, stamp error and sustained load, from timecodes.
 
 Ground truth is the exposure time every synthetic camera paints into its pixels. Spread and
 stamp error are measured in this process with the CaptureEngine the client node runs (built
@@ -32,9 +32,12 @@ from compound_eyes.config.capture_setup import camera_specs, image_format
 from compound_eyes.config.client import ClientConfig
 from compound_eyes.signals import run_interruptible
 from compound_eyes_rig.bench.cpu import CpuSampler
-from compound_eyes_rig.bench.fastdds_profile import profile_env
+from compound_eyes_rig.bench.dds_profiles import (
+    FASTDDS_DEFAULT_SHM_SEGMENT_BYTES,
+    profile_env,
+    with_shm_segment,
+)
 from compound_eyes_rig.bench.machine_cpu import MachineCpu
-from compound_eyes_rig.bench.shm_profile import write_shm_profile
 from compound_eyes_rig.bench.stats import BenchResult, Delivery, Target, summarize_us
 from compound_eyes_rig.bench.wake_floor import measure_wake_spread
 from compound_eyes_rig.demo.configs import DemoClient, client_config, write_parameters
@@ -53,17 +56,22 @@ SUSTAINED_PROCESSES = 1 + CAMERAS + 1   # client + capture workers + subscriber
 
 @dataclass(frozen=True)
 class Load:
-    """One sustained-load configuration of the client (and of Fast DDS, for both processes)."""
+    """One sustained-load configuration of the client (and of Fast DDS, for both processes).
+
+    Both processes run the shipped Fast DDS profile; shm_segment_bytes replaces its
+    shared-memory segment size, to show what the shipped size buys.
+    """
 
     name: str
     width: int
     height: int
     image_format: str
-    large_shm: bool = False   # Fast DDS with a 32 MiB shared-memory segment (bench/shm_profile)
+    shm_segment_bytes: int | None = None
 
 
 LOADS = (Load('bgr8 640x480', 640, 480, 'bgr8'),
-         Load('bgr8 640x480, 32 MiB DDS shm', 640, 480, 'bgr8', large_shm=True),
+         Load('bgr8 640x480, 512 KiB DDS shm segment', 640, 480, 'bgr8',
+              shm_segment_bytes=FASTDDS_DEFAULT_SHM_SEGMENT_BYTES),
          Load('jpeg 1280x720', 1280, 720, 'jpeg'))
 
 
@@ -138,8 +146,9 @@ def sustained(load: Load, index: int, seconds: float, workdir: Path,
     params = write_parameters(workdir / f'{namespace}.yaml',
                               bench_client('triggered', load.width, load.height,
                                            load.image_format).to_parameters())
-    if load.large_shm:
-        env = {**env, **profile_env(write_shm_profile(workdir / f'{namespace}_fastdds.xml'))}
+    profile = (with_shm_segment(workdir / f'{namespace}_fastdds.xml', load.shm_segment_bytes)
+               if load.shm_segment_bytes else None)
+    env = {**env, **profile_env(profile)}
     logs, report_path = workdir / 'logs', workdir / f'{namespace}_counts.json'
     with ProcessSet() as processes:
         counter = processes.start('counter', [

@@ -20,6 +20,7 @@ from compound_eyes_msgs.msg import FrameSetTiming, SyncedFrameSet
 
 from compound_eyes.interfaces import schema
 from compound_eyes.interfaces.stamps import ns_from_time
+from compound_eyes.nodes.dds_profile import use_large_frame_profile
 from compound_eyes.nodes.lifecycle import SPIN_S, init_ros
 from compound_eyes.nodes.qos import TIMING_QOS
 from compound_eyes.record.set_counter import StreamCount
@@ -111,6 +112,7 @@ def main() -> None:
     parser.add_argument('--truth-every', type=int, default=15, help='decode every Nth tick')
     parser.add_argument('--out', required=True, help='write the JSON report here')
     args = parser.parse_args()
+    use_large_frame_profile()
     with StopSignals() as stop:
         init_ros()
         node = WindowCounter(args.namespace, args.cameras, args.warmup, args.duration,

@@ -10,17 +10,12 @@ from __future__ import annotations
 import itertools
 import json
 import os
-import shutil
 import signal
 import subprocess
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from ipaddress import IPv4Network
-from pathlib import Path
 from types import TracebackType
-
-from compound_eyes_rig.bench.fastdds_profile import profile_env, write_profile
 
 DEFAULT_SUBNET = '10.213.0.0/24'
 _IP_TIMEOUT_S = 10.0
@@ -96,11 +91,8 @@ class Testbed:
     """Context manager creating a bridge namespace plus one namespace per named host."""
 
     def __init__(self, host_names: Sequence[str], subnet: str = DEFAULT_SUBNET,
-                 prefix: str | None = None, socket_buffer_bytes: int | None = None) -> None:
-        """Plan the testbed; nothing is created before __enter__.
-
-        With socket_buffer_bytes, `env` points Fast DDS at a profile with those buffer sizes.
-        """
+                 prefix: str | None = None) -> None:
+        """Plan the testbed; nothing is created before __enter__."""
         network = IPv4Network(subnet)
         if len(host_names) + 1 > network.num_addresses - 2:
             raise ValueError(f'{len(host_names)} hosts do not fit into {subnet}')
@@ -113,15 +105,6 @@ class Testbed:
         next(addresses)  # .1 stays free for a gateway-like role (e.g. an NTP server later)
         self._hosts = {name: Host(name, f'{self.prefix}-{index}', str(next(addresses)))
                        for index, name in enumerate(host_names)}
-        self.socket_buffer_bytes = socket_buffer_bytes
-        self._profile_dir: str | None = None
-
-    @property
-    def env(self) -> dict[str, str]:
-        """Environment additions for processes on the testbed (the Fast DDS profile if any)."""
-        if self._profile_dir is None:
-            return {}
-        return profile_env(Path(self._profile_dir) / 'fastdds_profile.xml')
 
     @property
     def hosts(self) -> list[Host]:
@@ -151,15 +134,8 @@ class Testbed:
     def teardown(self) -> None:
         """Delete this testbed's namespaces (and with them its veths and bridge)."""
         remove_namespaces(self.prefix + '-')
-        if self._profile_dir is not None:
-            shutil.rmtree(self._profile_dir, ignore_errors=True)
-            self._profile_dir = None
 
     def _create(self) -> None:
-        if self.socket_buffer_bytes is not None:
-            self._profile_dir = tempfile.mkdtemp(prefix=f'{self.prefix}-')
-            write_profile(Path(self._profile_dir) / 'fastdds_profile.xml',
-                          self.socket_buffer_bytes)
         bridge = self.bridge_namespace
         _ip('netns', 'add', bridge)
         _ip('-n', bridge, 'link', 'set', 'lo', 'up')

@@ -101,7 +101,7 @@ class BenchResult:
     delivery: Delivery | None = None
     latency_ns: ArrayLike | None = None
     cpu_percent: dict[str, float] = field(default_factory=dict)
-    ours_over_seed_fps: float | None = None
+    ours_over_zmq_fps: float | None = None
     targets: dict[str, Target] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     details: dict[str, Any] = field(default_factory=dict)
@@ -132,7 +132,7 @@ class BenchResult:
                                                           self.cross_client_error_ns),
                 'ours_over_floor_median': median_ratio(self.cross_client_error_ns,
                                                        self.floor_wake_spread_ns),
-                'ours_over_seed_fps': self.ours_over_seed_fps,
+                'ours_over_zmq_fps': self.ours_over_zmq_fps,
             },
             'floor': {'wake_spread_us': summarize_us(self.floor_wake_spread_ns,
                                                      ('median', 'p99'))},

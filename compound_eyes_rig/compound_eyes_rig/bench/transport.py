@@ -1,4 +1,4 @@
-"""Scenario 6(b): frame throughput between two hosts, our ROS 2 transport vs the seed's ZeroMQ.
+"""Frame throughput between two hosts: our ROS 2 transport vs the ZeroMQ + protobuf baseline.
 
 Each variant runs a publisher on one simulated host and a subscriber on another, pushing
 640x480 bgr8 frames as fast as they go; the subscriber counts what arrives. Bytes received on
@@ -22,9 +22,10 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from compound_eyes.nodes.dds_profile import PROFILE_VARIABLE
 from compound_eyes.signals import run_interruptible
 from compound_eyes_rig.bench.cpu import CpuSampler
-from compound_eyes_rig.bench.fastdds_profile import profile_env, write_profile
+from compound_eyes_rig.bench.dds_profiles import profile_env
 from compound_eyes_rig.bench.image_fill import time_fill_methods
 from compound_eyes_rig.bench.netns import Host, NamespacesUnavailable, Testbed
 from compound_eyes_rig.bench.stats import BenchResult, Target
@@ -39,11 +40,11 @@ class Variant:
     """One way of moving frames; the orchestrator runs each the same way."""
 
     name: str
-    transport: str  # 'ros' (ours) or 'zmq' (the seed's)
+    transport: str  # 'ros' (ours) or 'zmq' (the baseline)
     payload: str = 'raw'
     reliability: str = 'reliable'
     depth: int = 5
-    large_buffers: bool = False
+    shipped_profile: bool = False  # the shipped Fast DDS profile; else Fast DDS defaults
     builtin_transports: str | None = None  # FASTDDS_BUILTIN_TRANSPORTS, None = Fast DDS default
     serialized_sub: bool = False  # subscriber takes CDR bytes, as a recorder would
 
@@ -58,29 +59,30 @@ class Variant:
             args += ['--address', pub_address]
         return args
 
-    def env(self, base: dict[str, str], profile: Path) -> dict[str, str]:
-        """Environment for both peers: the buffer profile and builtin transports if chosen."""
+    def env(self, base: dict[str, str]) -> dict[str, str]:
+        """Environment for both peers: the profile and builtin transports if chosen."""
         env = dict(base)
-        if self.large_buffers:
-            env.update(profile_env(profile))
+        env.pop(PROFILE_VARIABLE, None)
+        if self.shipped_profile:
+            env.update(profile_env())
         if self.builtin_transports:
             env['FASTDDS_BUILTIN_TRANSPORTS'] = self.builtin_transports
         return env
 
 
 VARIANTS = (
-    Variant('seed zmq+protobuf raw', 'zmq', depth=1000),
-    Variant('seed zmq+protobuf jpeg', 'zmq', payload='jpeg', depth=1000),
+    Variant('zmq+protobuf raw', 'zmq', depth=1000),
+    Variant('zmq+protobuf jpeg', 'zmq', payload='jpeg', depth=1000),
     Variant('ros reliable d5 (plain)', 'ros'),
     Variant('ros best_effort d5', 'ros', reliability='best_effort'),
-    Variant('ros reliable d5 4MB', 'ros', large_buffers=True),
-    Variant('ros best_effort d5 4MB', 'ros', reliability='best_effort', large_buffers=True),
-    Variant('ros reliable d20 4MB', 'ros', depth=20, large_buffers=True),
+    Variant('ros reliable d5 profile', 'ros', shipped_profile=True),
+    Variant('ros best_effort d5 profile', 'ros', reliability='best_effort', shipped_profile=True),
+    Variant('ros reliable d20 profile', 'ros', depth=20, shipped_profile=True),
     Variant('ros reliable d5 LARGE_DATA(tcp)', 'ros', builtin_transports='LARGE_DATA'),
-    Variant('ros best_effort d5 4MB serialized-sub', 'ros', reliability='best_effort',
-            large_buffers=True, serialized_sub=True),
-    Variant('ros best_effort d5 4MB jpeg', 'ros', payload='jpeg', reliability='best_effort',
-            large_buffers=True),
+    Variant('ros best_effort d5 profile serialized-sub', 'ros', reliability='best_effort',
+            shipped_profile=True, serialized_sub=True),
+    Variant('ros best_effort d5 profile jpeg', 'ros', payload='jpeg', reliability='best_effort',
+            shipped_profile=True),
 )
 
 
@@ -155,14 +157,14 @@ def _fill_timings() -> dict[str, float]:
 
 
 def _headline_ratio(rows: list[dict[str, Any]], namespaces: bool) -> tuple[float | None, str]:
-    """Best honest raw ROS variant over the seed's raw fps, and which variant that was."""
-    seed = next((r for r in rows if r['transport'] == 'zmq' and r['payload'] == 'raw'), None)
+    """Best honest raw ROS variant over the ZeroMQ raw fps, and which variant that was."""
+    zmq = next((r for r in rows if r['transport'] == 'zmq' and r['payload'] == 'raw'), None)
     ours = [r for r in rows if r['transport'] == 'ros' and r['payload'] == 'raw'
             and (not namespaces or r.get('crossed_network'))]
-    if not seed or not ours or not seed['fps']:
+    if not zmq or not ours or not zmq['fps']:
         return None, ''
     best = max(ours, key=lambda r: r['fps'])
-    return best['fps'] / seed['fps'], best['name']
+    return best['fps'] / zmq['fps'], best['name']
 
 
 def run(duration: float, variants: tuple[Variant, ...] = VARIANTS,
@@ -174,7 +176,6 @@ def run(duration: float, variants: tuple[Variant, ...] = VARIANTS,
     rows: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix='ce-transport-') as tmp, ExitStack() as stack:
         base_env.setdefault('ROS_LOG_DIR', str(Path(tmp) / 'ros_log'))
-        profile = write_profile(Path(tmp) / 'fastdds_profile.xml')
         testbed: Testbed | None = None
         if use_namespaces:
             try:
@@ -188,7 +189,7 @@ def run(duration: float, variants: tuple[Variant, ...] = VARIANTS,
             row = {**asdict(variant), 'other_runnable_at_start': _other_runnable()}
             try:
                 row.update(run_variant(variant, pub, sub, duration,
-                                       variant.env(base_env, profile)))
+                                       variant.env(base_env)))
             except (RuntimeError, subprocess.TimeoutExpired) as exc:  # report, run the rest
                 row.update({'fps': 0.0, 'error': str(exc)[-300:]})
             rows.append(row)
@@ -196,15 +197,15 @@ def run(duration: float, variants: tuple[Variant, ...] = VARIANTS,
     ratio, best = _headline_ratio(rows, testbed is not None)
     notes.append(f'ratio uses the best raw ROS variant that crossed the network: {best!r}')
     notes.append('fps of publishers is unbounded: frames are pushed as fast as they go')
-    seed_cpu = next((r['cpu_percent'] for r in rows if r['transport'] == 'zmq'), {})
+    zmq_cpu = next((r['cpu_percent'] for r in rows if r['transport'] == 'zmq'), {})
     ours_cpu = next((r['cpu_percent'] for r in rows if r['name'] == best), {})
-    cpu = {f'seed_{k}': v for k, v in seed_cpu.items()} | {f'ours_{k}': v
+    cpu = {f'zmq_{k}': v for k, v in zmq_cpu.items()} | {f'ours_{k}': v
                                                            for k, v in ours_cpu.items()}
     return BenchResult(
         scenario='transport', clients=1, cameras_per_client=1, fps=None, duration_s=duration,
         namespaces=testbed is not None, processes_sharing_cores=2, cpu_percent=cpu,
-        ours_over_seed_fps=ratio,
-        targets={'ours_over_seed_fps': Target(TARGET_RATIO, ratio, at_least=True)},
+        ours_over_zmq_fps=ratio,
+        targets={'ours_over_zmq_fps': Target(TARGET_RATIO, ratio, at_least=True)},
         notes=notes, details={'variants': rows, 'fill_ms': _fill_timings()})
 
 
@@ -239,8 +240,8 @@ def main() -> None:
         args.duration, variants, not args.no_namespaces).to_dict())
     print(f"processes sharing the {result['host']['cpu_count']} cores: "
           f"{result['host']['processes_sharing_cores']} (publisher + subscriber)")
-    print(f"namespaces: {result['namespaces']}; ours/seed fps: "
-          f"{result['ratio']['ours_over_seed_fps']}")
+    print(f"namespaces: {result['namespaces']}; ours/zmq fps: "
+          f"{result['ratio']['ours_over_zmq_fps']}")
     print('fill ms:', json.dumps(result['details']['fill_ms']))
     if args.json:
         args.json.write_text(json.dumps(result, indent=2))

@@ -17,6 +17,7 @@ import numpy as np
 
 from compound_eyes.config.client import ClientConfig
 from compound_eyes.interfaces.schema import SYNCED_FRAMES, LockState
+from compound_eyes.nodes.dds_profile import use_large_frame_profile
 from compound_eyes.signals import StopSignals
 from compound_eyes_rig.demo.configs import (
     DEMO_CLIENTS,
@@ -42,9 +43,10 @@ def run_demo(options: DemoOptions) -> int:
     """Run until Ctrl-C, SIGTERM or the duration; then stop everything, finalize, report."""
     out = options.out_dir
     out.mkdir(parents=True, exist_ok=False)
-    # The monitor runs in this process: the domain must be set here, not only for children.
+    # The monitor runs in this process: domain and profile are set here, not only for children.
     os.environ.setdefault('ROS_DOMAIN_ID', str(random.randint(1, 100)))
     os.environ.setdefault('ROS_AUTOMATIC_DISCOVERY_RANGE', 'LOCALHOST')
+    use_large_frame_profile()
     env = dict(os.environ)
     print(f'demo: output in {out}  (ROS_DOMAIN_ID={env["ROS_DOMAIN_ID"]}); Ctrl-C to stop')
     with StopSignals() as stop:

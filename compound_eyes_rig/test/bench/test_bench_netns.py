@@ -7,6 +7,7 @@ import textwrap
 import pytest
 
 from compound_eyes_rig.bench import netns
+from compound_eyes_rig.bench.dds_profiles import profile_env
 from compound_eyes_rig.bench.netns import list_namespaces
 
 pytestmark = [pytest.mark.netns,
@@ -61,21 +62,14 @@ def test_teardown_also_when_body_raises():
     assert list_namespaces(testbed.prefix) == []
 
 
-def test_socket_buffer_profile_is_offered_and_removed():
-    with netns.Testbed(['a'], socket_buffer_bytes=4194304) as testbed:
-        profile = testbed.env['FASTDDS_DEFAULT_PROFILES_FILE']
-        assert '4194304' in open(profile).read()
-    assert not os.path.exists(profile)
-
-
 @pytest.mark.slow
 def test_dds_message_crosses_namespaces(ros_env):
     # Cross-host traffic must be allowed for this test; the peers stop on their own.
     env = dict(ros_env)
     env.pop('ROS_AUTOMATIC_DISCOVERY_RANGE', None)
     peer = 'compound_eyes_rig.bench.peers.ros_image'
-    with netns.Testbed(['pub', 'sub'], socket_buffer_bytes=4194304) as testbed:
-        env.update(testbed.env)
+    env.update(profile_env())
+    with netns.Testbed(['pub', 'sub']) as testbed:
         sub = subprocess.Popen(
             [*testbed.host('sub').prefix, sys.executable, '-m', peer, 'sub', '--idle', '1',
              '--timeout', '40'], env=env, stdout=subprocess.PIPE, text=True)

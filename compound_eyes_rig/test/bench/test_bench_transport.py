@@ -18,7 +18,7 @@ def test_transport_bench_short_run_delivers_both(tmp_path, ros_env):
     env = dict(ros_env)
     env.pop('ROS_AUTOMATIC_DISCOVERY_RANGE', None)
     subprocess.run([sys.executable, '-m', 'compound_eyes_rig.bench.transport', '--duration', '2',
-                    '--only', 'seed zmq+protobuf raw,ros reliable d5 4MB', '--json', str(out)],
+                    '--only', 'zmq+protobuf raw,ros reliable d5 profile', '--json', str(out)],
                    env=env, check=True, timeout=240)
     check_result(json.loads(out.read_text()), namespaces=True)
 
@@ -26,7 +26,7 @@ def test_transport_bench_short_run_delivers_both(tmp_path, ros_env):
 def test_transport_bench_loopback_fallback(tmp_path, ros_env):
     out = tmp_path / 'transport.json'
     subprocess.run([sys.executable, '-m', 'compound_eyes_rig.bench.transport', '--duration', '2',
-                    '--only', 'seed zmq+protobuf raw,ros reliable d5 (plain)',
+                    '--only', 'zmq+protobuf raw,ros reliable d5 (plain)',
                     '--no-namespaces', '--json', str(out)], env=ros_env,
                    check=True, timeout=240)
     check_result(json.loads(out.read_text()), namespaces=False)
@@ -39,14 +39,14 @@ def check_result(result, namespaces):
     for row in rows:
         if row['transport'] == 'zmq' or row['reliability'] == 'reliable':
             assert row['fps'] > 0, row
-    assert result['ratio']['ours_over_seed_fps'] > 0
+    assert result['ratio']['ours_over_zmq_fps'] > 0
     assert result['host']['processes_sharing_cores'] == 2
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason='network namespaces need root')
 def test_sigterm_tears_down_namespaces_and_peers(ros_env):
     bench = subprocess.Popen([sys.executable, '-m', 'compound_eyes_rig.bench.transport',
-                              '--duration', '30', '--only', 'seed zmq+protobuf raw'],
+                              '--duration', '30', '--only', 'zmq+protobuf raw'],
                              env=ros_env, stdout=subprocess.DEVNULL)
     prefix = f'ce{bench.pid}t0-'
     try:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from compound_eyes_rig.bench.client_bench import Load, engine_truth, sustained
+from compound_eyes_rig.bench.dds_profiles import FASTDDS_DEFAULT_SHM_SEGMENT_BYTES
 
 pytestmark = pytest.mark.slow
 
@@ -20,9 +21,10 @@ def test_in_process_truth_decodes_every_camera(ros_env):
     assert row['cpu_percent']['bench'] > 0 and row['cpu_percent']['others'] >= 0
 
 
-@pytest.mark.parametrize('large_shm', [False, True], ids=['default DDS', 'large shm'])
-def test_sustained_load_counts_sets_and_client_cpu(tmp_path, ros_env, large_shm):
-    row = sustained(Load('small', 160, 120, 'bgr8', large_shm), 0, 3.0, tmp_path, ros_env)
+@pytest.mark.parametrize('segment', [None, FASTDDS_DEFAULT_SHM_SEGMENT_BYTES],
+                         ids=['shipped profile', 'derived profile'])
+def test_sustained_load_counts_sets_and_client_cpu(tmp_path, ros_env, segment):
+    row = sustained(Load('small', 160, 120, 'bgr8', segment), 0, 3.0, tmp_path, ros_env)
     for log in (tmp_path / 'logs').glob('*.log'):
         assert 'XMLPARSER' not in log.read_text(), f'Fast DDS rejected the profile: {log}'
     assert row['received'] >= 30 and row['expected'] >= row['received']

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from compound_eyes.interfaces.schema import LockState
-from compound_eyes_rig.bench.harness.phase import PhaseOutcome
+from compound_eyes_rig.bench.harness.scenario_phase import PhaseOutcome
 from compound_eyes_rig.bench.harness.ticks import (
     LOCK_THRESHOLD_NS,
     ONSET_SEARCH_S,

@@ -1,4 +1,4 @@
-"""Scenario-specific measurements and the targets of issue 5 they are judged against."""
+"""Scenario-specific measurements and the targets they are judged against."""
 from __future__ import annotations
 
 from typing import Any

@@ -9,7 +9,7 @@ import numpy as np
 from compound_eyes_rig.bench.harness import checks
 from compound_eyes_rig.bench.harness.analysis import Analysis, baseline_errors_ns
 from compound_eyes_rig.bench.harness.delivery import delivery
-from compound_eyes_rig.bench.harness.phase import PhaseOutcome
+from compound_eyes_rig.bench.harness.scenario_phase import PhaseOutcome
 from compound_eyes_rig.bench.harness.scenarios import Scenario
 from compound_eyes_rig.bench.plot import plot_run
 from compound_eyes_rig.bench.stats import BenchResult, Target

@@ -14,9 +14,9 @@ from pathlib import Path
 
 from compound_eyes.config.client import ClientConfig
 from compound_eyes_rig.bench.harness.analysis import analyse
-from compound_eyes_rig.bench.harness.phase import PhasePlan, run_phase
 from compound_eyes_rig.bench.harness.result import Measured, build_result, write_plot
 from compound_eyes_rig.bench.harness.rig import Rig
+from compound_eyes_rig.bench.harness.scenario_phase import PhasePlan, run_phase
 from compound_eyes_rig.bench.harness.scenarios import Scenario
 from compound_eyes_rig.bench.stats import BenchResult
 from compound_eyes_rig.bench.wake_floor import measure_wake_spread

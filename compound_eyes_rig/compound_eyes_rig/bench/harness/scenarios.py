@@ -97,7 +97,7 @@ SYNC_SCENARIOS = {scenario.name: scenario for scenario in (
              disturbances=(Disturbance(CAMERA_FAULT, 20.0, client='client_a', channel='cam1',
                                        length_s=5.0),)),
     Scenario('throughput', '2 clients x 4 cameras 640x480 bgr8 30 Hz, then ours vs the '
-             "seed's transport", 2, 4, width=640, height=480, image_format='bgr8',
+             'ZeroMQ + protobuf baseline', 2, 4, width=640, height=480, image_format='bgr8',
              baseline=False, floor=False),
 )}
 SCALE_TIMING = 'scale-timing'

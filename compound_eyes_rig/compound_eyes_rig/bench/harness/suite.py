@@ -4,9 +4,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from compound_eyes_rig.bench import scale_timing
 from compound_eyes_rig.bench.harness.result import Measured
 from compound_eyes_rig.bench.harness.run import RunOptions, run_rig_scenario
-from compound_eyes_rig.bench.harness.scale import run_scale_timing
 from compound_eyes_rig.bench.harness.scenarios import NAMES, SCALE_TIMING, scenario
 from compound_eyes_rig.bench.harness.throughput import add_transport_race
 from compound_eyes_rig.bench.stats import BenchResult
@@ -18,7 +18,8 @@ def run_named(name: str, duration_s: float | None, options: RunOptions,
               say: Callable[[str], None] = print) -> tuple[BenchResult, Measured | None]:
     """Run one scenario (scaled to duration_s when given); raise ValueError for bad names."""
     if name == SCALE_TIMING:
-        return run_scale_timing(duration_s), None
+        result = scale_timing.run(duration_s) if duration_s is not None else scale_timing.run()
+        return result, None
     chosen = scenario(name)
     if duration_s is not None:
         chosen = chosen.scaled(duration_s)

@@ -1,4 +1,4 @@
-"""The seed's original transport: ZeroMQ PUB/SUB with one protobuf Image per frame.
+"""The baseline transport: ZeroMQ PUB/SUB with one protobuf Image per frame.
 
 Run as `python -m compound_eyes_rig.bench.peers.zmq_image pub|sub ...`; the subscriber prints its
 counts as one JSON line when the publisher has gone quiet.

@@ -1,4 +1,4 @@
-"""One measured phase of a run: start the processes, wait for capture, play the story, stop.
+"""One phase of a scenario (main or baseline): start, wait for capture, disturb, stop.
 
 Scenario time 0 is the first tick every client delivered; disturbances the harness performs
 (kill, restart) happen at their scenario times; the ones configured in the clients (clock
