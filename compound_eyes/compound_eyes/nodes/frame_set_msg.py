@@ -34,7 +34,8 @@ def build_timing(frame_set: FrameSet, client_id: str, period_ns: int,
     msg.capture_stamps_ns = array('q', [r.capture_ns for r in records])
     msg.stamp_sources = array('B', [int(r.stamp_source) for r in records])
     msg.stamp_uncertainties_ns = array('q', [int(r.uncertainty_ns) for r in records])
-    msg.phase_delays_ns = array('q', [r.phase_delay_ns for r in records])
+    delays = frame_set.delay.channels_ns
+    msg.phase_delays_ns = array('q', [delays[r.channel_id] for r in records])
     msg.missing_channel_ids = list(frame_set.missing)
     return msg
 

@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable
 
 import rclpy
+from rclpy.context import Context
 from rclpy.executors import SingleThreadedExecutor
 from rclpy.node import Node
 from rclpy.signals import SignalHandlerOptions
@@ -21,9 +22,9 @@ from compound_eyes.signals import StopSignals
 SPIN_S = 0.1   # the longest a stop request waits for the spin loop to look
 
 
-def init_ros(args: list[str] | None = None) -> None:
+def init_ros(args: list[str] | None = None, context: Context | None = None) -> None:
     """Initialize rclpy without its signal handlers: compound_eyes.signals owns them."""
-    rclpy.init(args=args, signal_handler_options=SignalHandlerOptions.NO)
+    rclpy.init(args=args, context=context, signal_handler_options=SignalHandlerOptions.NO)
 
 
 def spin_until_stopped(node: Node, stop: StopSignals, until_s: float | None = None) -> None:

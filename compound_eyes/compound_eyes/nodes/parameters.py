@@ -12,7 +12,6 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
-import rclpy
 from rcl_interfaces.msg import (
     FloatingPointRange,
     IntegerRange,
@@ -27,6 +26,7 @@ from rclpy.parameter import Parameter
 from compound_eyes.config.errors import ConfigError
 from compound_eyes.config.ros_yaml import flatten, unflatten
 from compound_eyes.config.schema import Settings, SettingsT
+from compound_eyes.nodes.lifecycle import init_ros
 
 # Declared by rclpy itself on every node (start_type_description_service since Jazzy).
 RCLPY_OWN_PARAMETERS = frozenset({'use_sim_time', 'start_type_description_service'})
@@ -118,13 +118,13 @@ def follow_live_settings(node: Node, current: Callable[[], SettingsT],
 def ros_arguments_error(args: list[str]) -> str:
     """Return rcl's complaint about a command line (a params file or remap it cannot parse), or ''.
 
-    rcl parses the files once, in rclpy.init; doing that now in a scratch context lets a
+    rcl parses the files once, when rclpy is initialized; doing that now in a scratch context lets a
     broken file fail in one line before anything starts (rcl's own log line is silenced).
     """
     context = Context()
     set_logger_level('rcl', LoggingSeverity.FATAL)
     try:
-        rclpy.init(args=args, context=context)
+        init_ros(args, context)
     except RuntimeError as error:       # rclpy's RCLError
         message = str(error).splitlines()[0]
         return message.split(', at /')[0].removeprefix('failed to initialize rcl: ')

@@ -4,7 +4,7 @@ from __future__ import annotations
 from compound_eyes_msgs.msg import FrameSetTiming
 from rclpy.serialization import deserialize_message, serialize_message
 
-from compound_eyes.capture.records import FrameRecord, FrameSet
+from compound_eyes.capture.records import FrameRecord, FrameSet, TickDelay
 from compound_eyes.config.server import ServerConfig
 from compound_eyes.interfaces.schema import StampSource
 from compound_eyes.interfaces.stamps import ns_from_time
@@ -20,13 +20,13 @@ def _record(channel: str, offset_ns: int) -> FrameRecord:
     capture = TICK * PERIOD_NS + DELAY_NS + offset_ns
     return FrameRecord(channel, f'synthetic:{channel}', bytes(4 * 3 * 2), 'bgr8', 4, 2, False,
                        capture, StampSource.DRIVER_BUFFER, 1_500, capture - 900_000,
-                       capture + 400_000, 7, DELAY_NS, dropped_frames=1, reconnects=2)
+                       capture + 400_000, 7, dropped_frames=1, reconnects=2)
 
 
 def _frame_set() -> FrameSet:
     frames = {'cam0': _record('cam0', 2_000_000), 'cam2': _record('cam2', 2_100_000)}
-    return FrameSet(TICK, TICK * PERIOD_NS, PERIOD_NS, DELAY_NS, 41, frames=frames,
-                    missing=['cam1'])
+    delay = TickDelay({'cam0': DELAY_NS, 'cam1': DELAY_NS, 'cam2': DELAY_NS}, sequence=41)
+    return FrameSet(TICK, TICK * PERIOD_NS, PERIOD_NS, delay, frames=frames, missing=['cam1'])
 
 
 def _timing() -> FrameSetTiming:
