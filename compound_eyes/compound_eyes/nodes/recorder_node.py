@@ -30,6 +30,7 @@ from rosbags.interfaces import (
     QosTime,
 )
 
+from compound_eyes.discovery_server import see_whole_graph
 from compound_eyes.record.bag_writer import BagExistsError, SplitBagWriter, UnknownTypeError
 from compound_eyes.record.cli import add_record_arguments, run_from_args
 from compound_eyes.record.set_counter import SetCounter
@@ -138,6 +139,7 @@ def run_recorder(output: Path, selection: TopicSelection, *, max_bag_size: int =
         print(f'record: {exc}', file=sys.stderr)
         return 1
     stop = _install_stop_handlers()
+    see_whole_graph()   # topics are found by listing the graph
     policy = (ReliabilityPolicy.RELIABLE if reliability == 'reliable'
               else ReliabilityPolicy.BEST_EFFORT)
     qos = QoSProfile(history=HistoryPolicy.KEEP_LAST, depth=depth, reliability=policy)

@@ -12,6 +12,7 @@ from rclpy.node import Node
 from compound_eyes.clock.monitor import ClockMonitor
 from compound_eyes.clock.synced import SyncedClock
 from compound_eyes.config.server import ServerConfig
+from compound_eyes.discovery_server import see_whole_graph
 from compound_eyes.interfaces.frame_set_cdr import from_cdr
 from compound_eyes.interfaces.stamps import time_from_ns
 from compound_eyes.nodes import topics
@@ -93,4 +94,5 @@ class ServerNode(Node):
 
 def main(argv: list[str] | None = None) -> int:
     """Run the server node until SIGINT/SIGTERM; configuration errors exit 2."""
+    see_whole_graph()   # clients are found by listing topics
     return run_until_signal('server', argv, ServerNode, ServerNode.start, ServerNode.shutdown)
