@@ -25,6 +25,7 @@ EXECUTABLE = 'fast-discovery-server'
 # (it is what `fastdds discovery` passes, and needs no Python tools around the binary).
 _RUN_SERVER = '42'
 _PORTS = range(1025, 65536)   # what the tool accepts
+SERVING = 'Server started'    # what the tool prints once it serves (and handles signals)
 
 
 def see_whole_graph(environ: MutableMapping[str, str] = os.environ) -> None:
