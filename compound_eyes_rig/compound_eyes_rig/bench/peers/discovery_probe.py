@@ -64,8 +64,7 @@ class Listener(Node):
 
     def _discover(self) -> None:
         for name, types in self.get_topic_names_and_types():
-            if (name in self._subscribed or topics.SYNCED_FRAME_SET_TYPE not in types
-                    or not name.endswith('/' + topics.SYNCED_FRAMES_TIMING)):
+            if name in self._subscribed or not topics.is_client_timing(name, types):
                 continue
             self._subscribed.add(name)
             self.create_subscription(SyncedFrameSet, name, self._on_set, TIMING_QOS)
