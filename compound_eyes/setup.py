@@ -36,6 +36,7 @@ setup(
             'report = compound_eyes.cli.report',
             'proto = compound_eyes.cli.proto',
             'keygen = compound_eyes.cli.keygen',
+            'discovery-server = compound_eyes.cli.discovery_server',
         ],
     },
 )

@@ -52,3 +52,8 @@ CLOCK_STATUS = 'clock_status'                       # ClockStatus
 PHASE_DELAY = '/phase_delay'                        # PhaseDelay: one command topic for all
 SYNC_STATUS = '/sync_status'                        # SyncStatus
 DIAGNOSTICS = '/diagnostics'                        # DiagnosticArray
+
+
+def is_client_timing(name: str, types: list[str]) -> bool:
+    """Tell whether a graph topic is a client's timing topic (how the server finds clients)."""
+    return FRAME_SET_TIMING_TYPE in types

@@ -17,6 +17,7 @@ import rclpy
 from rclpy.node import Node
 from rclpy.utilities import remove_ros_args
 
+from compound_eyes.discovery_server import see_whole_graph
 from compound_eyes.nodes.dds_profile import use_large_frame_profile
 from compound_eyes.nodes.lifecycle import init_ros, spin_until_stopped
 from compound_eyes.nodes.recorder_qos import offered_qos, subscription_qos
@@ -85,6 +86,7 @@ def run_recorder(settings: RecorderSettings) -> int:
         print(f'record: {exc}', file=sys.stderr)
         return 1
     use_large_frame_profile()
+    see_whole_graph()   # topics are found by listing the graph
     with StopSignals() as stop:
         init_ros()
         node = None

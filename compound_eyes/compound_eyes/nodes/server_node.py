@@ -19,6 +19,7 @@ from rclpy.timer import Timer
 from compound_eyes.clock.monitor import ClockMonitor
 from compound_eyes.clock.synced import SyncedClock
 from compound_eyes.config.server import ServerConfig
+from compound_eyes.discovery_server import see_whole_graph
 from compound_eyes.interfaces import schema
 from compound_eyes.interfaces.stamps import time_from_ns
 from compound_eyes.nodes.dds_profile import use_large_frame_profile
@@ -86,7 +87,7 @@ class ServerNode(Node):
 
     def _discover(self) -> None:
         for name, types in self.get_topic_names_and_types():
-            if name in self._subscribed or schema.FRAME_SET_TIMING_TYPE not in types:
+            if name in self._subscribed or not schema.is_client_timing(name, types):
                 continue
             self._subscribed.add(name)
             self.create_subscription(FrameSetTiming, name, self._on_timing, TIMING_QOS,
@@ -123,5 +124,6 @@ class ServerNode(Node):
 def main(argv: list[str] | None = None) -> int:
     """Run the server node until SIGINT/SIGTERM; configuration errors exit 2."""
     use_large_frame_profile()
+    see_whole_graph()   # clients are found by listing topics
     return run_until_signal('server', argv, functools.partial(ServerNode, params_files(argv)),
                             ServerNode.start, ServerNode.shutdown)
