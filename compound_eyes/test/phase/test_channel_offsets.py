@@ -12,6 +12,11 @@ import numpy as np
 from compound_eyes.config.server import ServerConfig
 from compound_eyes.interfaces.stamps import time_from_ns
 from compound_eyes.nodes.server_loop import ServerLoop
+from compound_eyes.nodes.sync_status_msg import (
+    CLIENT_STATUS_PREFIX,
+    build_diagnostics,
+    build_sync_status,
+)
 
 P = 33_333_333
 START_TICK = 54_000_000_000
@@ -113,3 +118,20 @@ def test_a_free_running_camera_is_flagged_and_held_while_the_triggered_ones_alig
     assert dict(zip(command.channel_ids, command.channel_delays_ns, strict=True))['free'] == held
     assert {s.client_id: s.controllable for s in loop.status((START_TICK + 300) * P)} == {
         'a': True, 'b': True}
+
+
+def test_sync_status_and_diagnostics_name_the_camera_that_is_not_controllable() -> None:
+    client = Client('a', LATENCY_NS, freerun_phase_ns=11_000_000, seed=7)
+    loop = _run([client, Client('b', {'cam': 2_500_000}, None, seed=8)], 300)
+    now = (START_TICK + 300) * P
+    status = build_sync_status(loop.status(now), loop, time_from_ns(now))
+    entries = {e.client_id: e for e in status.clients}
+    assert entries['a'].controllable and list(entries['a'].uncontrollable_channel_ids) == [
+        'free']
+    assert entries['b'].controllable and list(entries['b'].uncontrollable_channel_ids) == []
+    clock = SimpleNamespace(degraded=False, message='', server='', applied_offset_ns=0,
+                            delay_ns=0, stratum=2, age_s=0.0)
+    diagnostics = build_diagnostics(loop.status(now), clock, time_from_ns(now), loop)
+    [client_a] = [s for s in diagnostics.status if s.name == CLIENT_STATUS_PREFIX + 'a']
+    assert 'not controllable: free' in client_a.message
+    assert {kv.key: kv.value for kv in client_a.values}['uncontrollable_channels'] == 'free'
