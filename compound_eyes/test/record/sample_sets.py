@@ -116,7 +116,8 @@ def sync_status(now_ns: int) -> object:
     clients = [T['compound_eyes_msgs/msg/ClientSyncStatus'](
         client_id=c, lock_state=LockState.LOCKED, residual_ns=err, intra_client_spread_ns=500_000,
         delay_ns=0, last_seen=_time(now_ns), sets_received=0, sets_missed=0,
-        frames_missing=0) for c, err in CLIENTS.items()]
+        frames_missing=0, controllable=True, uncontrollable_channel_ids=[])
+        for c, err in CLIENTS.items()]
     return T[SYNC_STATUS_TYPE](header=_header(now_ns, 'server'), reference='median',
                           tick_period_ns=PERIOD_NS, clients=clients)
 
