@@ -9,17 +9,12 @@ from pathlib import Path
 import pytest
 import yaml
 from mcap_ros2.reader import read_ros2_messages
+from rclpy.qos import QoSProfile, ReliabilityPolicy
 from rosbags.highlevel import AnyReader
-from rosbags.interfaces import (
-    Qos,
-    QosDurability,
-    QosHistory,
-    QosLiveliness,
-    QosReliability,
-    QosTime,
-)
+from rosbags.interfaces import QosReliability
 
 from compound_eyes.interfaces.schema import SYNC_STATUS_TYPE
+from compound_eyes.nodes.recorder_qos import offered_qos
 from compound_eyes.record.bag_writer import BagExistsError, SplitBagWriter
 from compound_eyes.record.settings import BAG_VERSIONS
 from compound_eyes.record.types import typestore
@@ -74,8 +69,7 @@ def test_unknown_type_is_named(tmp_path):
 
 
 def _write_one(bag: Path, version: int) -> dict:
-    qos = Qos(QosHistory.KEEP_LAST, 5, QosReliability.BEST_EFFORT, QosDurability.VOLATILE,
-              QosTime(0, 0), QosTime(0, 0), QosLiveliness.AUTOMATIC, QosTime(0, 0), False)
+    qos = offered_qos(QoSProfile(depth=5, reliability=ReliabilityPolicy.BEST_EFFORT))
     with SplitBagWriter(bag, version=version) as writer:
         writer.add_topic('/sync_status', SYNC_STATUS_TYPE, [qos])
         writer.write('/sync_status', 1, typestore().serialize_cdr(
