@@ -1,12 +1,27 @@
-"""The product's layering: the rig is never imported, rclpy only by the ROS adapters."""
+"""The product's imports: the rig never, rclpy only in the ROS adapters, all declared.
+
+Every third-party module the product imports (nodes, verbs, launch files) must be covered by
+a dependency in package.xml, so `rosdep install` on a distro brings everything the installed
+nodes and verbs need.
+"""
 from __future__ import annotations
 
 import ast
+import sys
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / 'compound_eyes'
+PACKAGE_XML = PACKAGE.parent / 'package.xml'
+LAUNCH_FILES = sorted((PACKAGE.parent / 'launch').glob('*.py'))
+# Imported name -> the package.xml key that installs it, where the two differ.
+DECLARED_AS = {'compound_eyes_proto': 'compound_eyes_msgs', 'numpy': 'python3-numpy',
+               'cv2': 'python3-opencv', 'yaml': 'python3-yaml', 'ntplib': 'python3-ntplib',
+               'google': 'python3-protobuf', 'gi': 'python3-gi',
+               'matplotlib': 'python3-matplotlib', 'rosbags': 'python3-rosbags-pip',
+               'mcap': 'mcap-ros2-support'}
 # Where rclpy may be imported: the node adapters. cli/ runs nodes through them.
 RCLPY_ROOMS = ('nodes',)
 
@@ -46,3 +61,12 @@ def test_the_checker_finds_nested_imports(tmp_path):
     module = tmp_path / 'module.py'
     module.write_text('def f():\n    import rclpy.node\n    from compound_eyes_rig import x\n')
     assert {'rclpy', 'compound_eyes_rig'} <= _imported_roots(module)
+
+
+def test_every_third_party_import_is_a_declared_runtime_dependency():
+    declared = {e.text for e in ET.parse(PACKAGE_XML).getroot() if e.tag == 'exec_depend'}
+    imported = set().union(*(_imported_roots(path) for path in MODULES + LAUNCH_FILES))
+    third_party = imported - set(sys.stdlib_module_names) - {'compound_eyes'}
+    assert {'rclpy', 'rosbags', 'launch_ros'} <= third_party    # the scan sees them
+    missing = {name for name in third_party if DECLARED_AS.get(name, name) not in declared}
+    assert not missing, f'{PACKAGE_XML} lacks an exec_depend for {sorted(missing)}'

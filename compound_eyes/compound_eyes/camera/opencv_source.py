@@ -92,6 +92,11 @@ class OpenCvCamera:
         self._period_ns = 1e9 / _DEFAULT_FPS
 
     @property
+    def controllable(self) -> bool:
+        """Return False: the device exposes on its own clock, grab() only picks a frame."""
+        return False
+
+    @property
     def draining(self) -> bool:
         """Tell whether stale frames are skipped (the default for everything but files)."""
         return self.config.drain if self.config.drain is not None else self.kind != 'file'

@@ -45,6 +45,10 @@ class CameraSource(Protocol):
 
     camera_id: str
 
+    @property
+    def controllable(self) -> bool:
+        """Tell whether grabbing later exposes later, so a phase delay moves this camera."""
+
     def open(self) -> None:
         """Open the device; raise CameraError when it cannot be opened."""
 

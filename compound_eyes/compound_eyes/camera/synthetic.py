@@ -124,6 +124,11 @@ class SyntheticCamera:
         self._pending_ready = 0        # freerun: when that frame becomes available
         self._buffer: deque[int] = deque()
 
+    @property
+    def controllable(self) -> bool:
+        """Tell whether the model exposes at grab(): triggered yes, free-running no."""
+        return self.config.model == 'triggered'
+
     def open(self) -> None:
         """Start the camera (a free-running one starts exposing on its own clock now)."""
         self._check_failure()

@@ -44,6 +44,9 @@ CLOCK_STATUS_TYPE = f'{PACKAGE}/msg/ClockStatus'
 SYNC_STATUS_TYPE = f'{PACKAGE}/msg/SyncStatus'
 PHASE_DELAY_TYPE = f'{PACKAGE}/msg/PhaseDelay'
 DIAGNOSTIC_ARRAY_TYPE = 'diagnostic_msgs/msg/DiagnosticArray'
+IMAGE_TYPE = 'sensor_msgs/msg/Image'
+COMPRESSED_IMAGE_TYPE = 'sensor_msgs/msg/CompressedImage'
+CAMERA_INFO_TYPE = 'sensor_msgs/msg/CameraInfo'
 
 # Topics. Relative names live in each client's namespace; absolute ones are shared by all.
 SYNCED_FRAMES = 'synced_frames'                     # SyncedFrameSet, with pixels

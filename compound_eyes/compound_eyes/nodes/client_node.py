@@ -2,7 +2,7 @@
 
 All timing work happens in the capture processes and the engine, which also owns the phase
 delay; this node forwards PhaseDelay commands to the engine, publishes its sets and reports
-its clock.
+its clock and, on /diagnostics, its cameras and its publishing (client_diagnostics).
 """
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import time
 from collections.abc import Sequence
 
 from compound_eyes_msgs.msg import ClockStatus, FrameSetTiming, PhaseDelay, SyncedFrameSet
+from diagnostic_msgs.msg import DiagnosticArray
 from rclpy.node import Node
 
 from compound_eyes.capture.delay_steering import DelayPolicy
@@ -21,12 +22,15 @@ from compound_eyes.clock.synced import ClockErrorModel, SharedOffset, SyncedCloc
 from compound_eyes.config.capture_setup import camera_specs, image_format
 from compound_eyes.config.client import ClientConfig
 from compound_eyes.interfaces import schema
-from compound_eyes.interfaces.stamps import ns_from_time
+from compound_eyes.interfaces.stamps import ns_from_time, time_from_ns
+from compound_eyes.nodes import client_diagnostics
+from compound_eyes.nodes.client_diagnostics import ClientDiagnostics, camera_identities
 from compound_eyes.nodes.clock_status_msg import build_clock_status
 from compound_eyes.nodes.dds_profile import use_large_frame_profile
 from compound_eyes.nodes.frame_set_msg import build_frame_set, build_timing
 from compound_eyes.nodes.lifecycle import run_until_signal
 from compound_eyes.nodes.parameters import declare_settings, parameter_source, params_files
+from compound_eyes.nodes.publish_guard import PublishGuard
 from compound_eyes.nodes.qos import COMMAND_QOS, STATUS_QOS, TIMING_QOS, image_qos
 from compound_eyes.phase.command_filter import OfferVerdict
 
@@ -60,7 +64,8 @@ class ClientNode(Node):
         delay_policy = DelayPolicy(
             config.client_id, initial_ns=config.initial_delay_ns,
             max_slew_ns_per_tick=config.max_delay_slew_ns_per_tick)
-        self.engine = CaptureEngine(camera_specs(config, source), config.fps, self.clock,
+        specs = camera_specs(config, source)
+        self.engine = CaptureEngine(specs, config.fps, self.clock,
                                     image_format(config), set_deadline_ns=config.set_deadline_ns,
                                     delay_policy=delay_policy,
                                     realtime_priority=config.realtime_priority)
@@ -73,6 +78,11 @@ class ClientNode(Node):
         self.create_subscription(PhaseDelay, schema.PHASE_DELAY, self._on_phase_delay,
                                  COMMAND_QOS)
         self.create_timer(1.0, self._publish_clock_status)
+        self.guard = PublishGuard(self.get_logger())
+        self.diagnostics = ClientDiagnostics(self.get_name(), config.client_id,
+                                             camera_identities(specs))
+        self.diag_pub = self.create_publisher(DiagnosticArray, schema.DIAGNOSTICS, STATUS_QOS)
+        self.create_timer(client_diagnostics.PERIOD_S, self._publish_diagnostics)
         self._stop = threading.Event()
         self._publisher_thread = threading.Thread(target=self._publish_sets, daemon=True)
 
@@ -110,13 +120,19 @@ class ClientNode(Node):
                 continue
             common = dict(client_id=config.client_id, period_ns=config.period_ns,
                           clock_offset_ns=self.clock.offset.get())
-            self.timing_pub.publish(build_timing(frame_set, **common))
+            self.diagnostics.observe(frame_set)
+            self.guard.publish(self.timing_pub, build_timing(frame_set, **common))
             if config.publish_images:
-                self.full_pub.publish(build_frame_set(frame_set, **common))
+                self.guard.publish(self.full_pub, build_frame_set(frame_set, **common))
 
     def _publish_clock_status(self) -> None:
         self.clock_pub.publish(build_clock_status(self.monitor.status(), self.config.client_id,
                                                   self.clock.now_ns()))
+
+    def _publish_diagnostics(self) -> None:
+        self.diag_pub.publish(self.diagnostics.build(
+            self.engine.stats(), self.guard.refusals(), time.monotonic(),
+            time_from_ns(self.clock.now_ns())))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -117,8 +117,8 @@ class ServerNode(Node):
         snapshot = self.loop.status(now_ns)
         stamp = time_from_ns(now_ns)
         self.status_pub.publish(build_sync_status(snapshot, self.loop, stamp))
-        self.diag_pub.publish(build_diagnostics(snapshot, self.monitor.status(), stamp,
-                                                self.loop))
+        self.diag_pub.publish(build_diagnostics(self.get_name(), snapshot,
+                                                self.monitor.status(), stamp, self.loop))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -3,16 +3,18 @@ from __future__ import annotations
 
 from builtin_interfaces.msg import Time
 from compound_eyes_msgs.msg import ClientSyncStatus, SyncStatus
-from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
+from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus
 
 from compound_eyes.interfaces.schema import LockState
 from compound_eyes.interfaces.stamps import time_from_ns
+from compound_eyes.nodes.diagnostic_status import diagnostic_status, status_name
 from compound_eyes.nodes.server_loop import ServerLoop
 from compound_eyes.phase.estimator import ClientState
 
-SERVER_CLOCK_STATUS = 'compound_eyes: server clock'
-SERVER_INPUT_STATUS = 'compound_eyes: server input'
-CLIENT_STATUS_PREFIX = 'compound_eyes: client '
+# Tasks of the server's statuses; each is named status_name(<server node name>, task).
+CLOCK_TASK = 'clock'
+INPUT_TASK = 'timing input'
+HARDWARE_ID = 'compound_eyes'
 _LEVEL = {LockState.LOCKED: DiagnosticStatus.OK, LockState.ACQUIRING: DiagnosticStatus.WARN,
           LockState.LOST: DiagnosticStatus.ERROR}
 
@@ -40,27 +42,35 @@ def build_sync_status(clients: list[ClientState], loop: ServerLoop, stamp: Time)
     return msg
 
 
-def build_diagnostics(clients: list[ClientState], clock, stamp: Time,
+def client_task(client_id: str) -> str:
+    """Return the task of the server's status about one client."""
+    return f'client {client_id}'
+
+
+def build_diagnostics(node_name: str, clients: list[ClientState], clock, stamp: Time,
                       loop: ServerLoop) -> DiagnosticArray:
-    """Return /diagnostics: the server's clock, its timing input, and one status per client."""
+    """Return /diagnostics: the server's clock, its timing input, and one status per client.
+
+    node_name is the server node's name, which starts every status name.
+    """
     array = DiagnosticArray()
     array.header.stamp = stamp
     array.status.append(_status(
-        SERVER_CLOCK_STATUS,
+        status_name(node_name, CLOCK_TASK),
         DiagnosticStatus.WARN if clock.degraded else DiagnosticStatus.OK,
         clock.message or 'ok',
         {'server': clock.server or '', 'offset_ns': clock.applied_offset_ns,
          'delay_ns': clock.delay_ns, 'stratum': clock.stratum, 'age_s': f'{clock.age_s:.1f}'}))
     rejected = sum(loop.rejected.values())
     array.status.append(_status(
-        SERVER_INPUT_STATUS, DiagnosticStatus.OK,
+        status_name(node_name, INPUT_TASK), DiagnosticStatus.OK,
         f'{loop.accepted} timing sets accepted, {rejected} rejected',
         {'sets_accepted': loop.accepted, 'sets_rejected': rejected,
          **{f'rejected: {reason}': count for reason, count in sorted(loop.rejected.items())}}))
     for state in clients:
         cameras = _uncontrollable(loop, state.client_id)
         array.status.append(_status(
-            CLIENT_STATUS_PREFIX + state.client_id, _LEVEL[state.lock_state],
+            status_name(node_name, client_task(state.client_id)), _LEVEL[state.lock_state],
             state.lock_state.name.lower() + _controllability(state.controllable, cameras),
             {'residual_ns': state.residual_ns, 'delay_ns': state.delay_ns,
              'intra_client_spread_ns': state.intra_client_spread_ns,
@@ -85,7 +95,4 @@ def _controllability(client: bool, cameras: list[str]) -> str:
 
 
 def _status(name: str, level: bytes, message: str, values: dict) -> DiagnosticStatus:
-    status = DiagnosticStatus(name=name, level=level, message=message,
-                              hardware_id='compound_eyes')
-    status.values = [KeyValue(key=key, value=str(value)) for key, value in values.items()]
-    return status
+    return diagnostic_status(name, level, message, HARDWARE_ID, values)

@@ -1,8 +1,9 @@
-"""rosbag2 metadata.yaml (format version 9) covering every split file of one bag.
+"""rosbag2 metadata.yaml (format version 8 or 9) covering every split file of one bag.
 
 rosbags' Writer writes one file per bag; the recorder writes each split with its own Writer
 and this module describes all of them together, the way rosbag2 does, so rosbag2 and
-rosbags' AnyReader open the whole bag.
+rosbags' AnyReader open the whole bag. The versions differ only in how offered QoS profiles
+are stored: a YAML string in 8, a YAML list in 9.
 """
 from __future__ import annotations
 
@@ -12,9 +13,9 @@ from pathlib import Path
 
 import yaml
 from rosbags.interfaces import Qos
-from rosbags.rosbag2.metadata import dump_qos_v9
+from rosbags.rosbag2.metadata import dump_qos_v8, dump_qos_v9
 
-VERSION = 9
+from compound_eyes.record.settings import BAG_VERSIONS
 
 
 @dataclass
@@ -42,14 +43,23 @@ class FileRecord:
         return sum(self.counts.values())
 
 
-def build(topics: list[TopicRecord], files: list[FileRecord]) -> dict:
-    """Return the metadata document for the given topics and finished files."""
+def check_version(version: int) -> int:
+    """Return version if the bag can be written in it, else raise ValueError naming it."""
+    if version not in BAG_VERSIONS:
+        raise ValueError(f'bag version {version!r}: expected one of '
+                         f'{", ".join(map(str, BAG_VERSIONS))}')
+    return version
+
+
+def build(topics: list[TopicRecord], files: list[FileRecord], version: int) -> dict:
+    """Return the metadata document (in format version) for the topics and finished files."""
+    dump_qos = dump_qos_v9 if check_version(version) >= 9 else dump_qos_v8
     starts = [f.start_ns for f in files if f.message_count]
     ends = [f.end_ns for f in files if f.message_count]
     start = min(starts, default=0)
     totals = {t.name: sum(f.counts.get(t.name, 0) for f in files) for t in topics}
     return {'rosbag2_bagfile_information': {
-        'version': VERSION,
+        'version': version,
         'storage_identifier': 'mcap',
         'relative_file_paths': [f.path for f in files],
         'duration': {'nanoseconds': max(ends, default=0) - start},
@@ -60,7 +70,7 @@ def build(topics: list[TopicRecord], files: list[FileRecord]) -> dict:
                 'name': t.name,
                 'type': t.msgtype,
                 'serialization_format': 'cdr',
-                'offered_qos_profiles': dump_qos_v9(t.offered_qos),
+                'offered_qos_profiles': dump_qos(t.offered_qos),
                 'type_description_hash': t.type_hash,
             },
             'message_count': totals[t.name],
@@ -78,8 +88,9 @@ def build(topics: list[TopicRecord], files: list[FileRecord]) -> dict:
     }}
 
 
-def write(bag_dir: Path, topics: list[TopicRecord], files: list[FileRecord]) -> None:
+def write(bag_dir: Path, topics: list[TopicRecord], files: list[FileRecord],
+          version: int) -> None:
     """Write metadata.yaml atomically so a reader never sees a half-written file."""
     tmp = bag_dir / 'metadata.yaml.tmp'
-    tmp.write_text(yaml.safe_dump(build(topics, files), sort_keys=False))
+    tmp.write_text(yaml.safe_dump(build(topics, files, version), sort_keys=False))
     os.replace(tmp, bag_dir / 'metadata.yaml')

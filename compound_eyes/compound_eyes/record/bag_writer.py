@@ -18,6 +18,7 @@ from rosbags.typesys.store import Typestore
 
 from compound_eyes.record import bag_metadata
 from compound_eyes.record.bag_metadata import FileRecord, TopicRecord
+from compound_eyes.record.settings import BAG_VERSIONS
 from compound_eyes.record.types import typestore as default_typestore
 
 
@@ -32,10 +33,10 @@ class UnknownTypeError(KeyError):
 class _Split:
     """The split file being written: its Writer, connections and statistics."""
 
-    def __init__(self, bag_dir: Path, index: int) -> None:
+    def __init__(self, bag_dir: Path, index: int, version: int) -> None:
         self.name = f'{bag_dir.name}_{index}'
         self.staging = bag_dir / self.name
-        self.writer = Writer(self.staging, version=bag_metadata.VERSION,
+        self.writer = Writer(self.staging, version=version,
                              storage_plugin=StoragePlugin.MCAP)
         self.writer.open()
         self.connections: dict[str, Connection] = {}
@@ -57,13 +58,15 @@ class SplitBagWriter:
     """Write serialized messages to an MCAP bag, starting a new file past the split limits.
 
     max_bag_size is in bytes of message data, max_bag_duration_s in seconds of message
-    timestamps; 0 disables a limit. Use as a context manager or call open()/close().
+    timestamps; 0 disables a limit. version is the rosbag2 metadata version (BAG_VERSIONS).
+    Use as a context manager or call open()/close().
     """
 
     def __init__(self, path: Path, *, max_bag_size: int = 0, max_bag_duration_s: float = 0,
-                 store: Typestore | None = None) -> None:
+                 version: int = BAG_VERSIONS[0], store: Typestore | None = None) -> None:
         if max_bag_size < 0 or max_bag_duration_s < 0:
             raise ValueError('max_bag_size and max_bag_duration must be >= 0 (0 = no limit)')
+        self.version = bag_metadata.check_version(version)
         self.path = Path(path)
         self.max_bag_size = max_bag_size
         self.max_bag_duration_ns = int(max_bag_duration_s * 1e9)
@@ -155,10 +158,10 @@ class SplitBagWriter:
                           dict(split.counts))
 
     def _start_split(self) -> _Split:
-        self._split = _Split(self.path, len(self.files))
+        self._split = _Split(self.path, len(self.files), self.version)
         return self._split
 
     def _finish_split(self) -> None:
         split, self._split = self._current(), None
         self.files.append(split.finish(self.path))
-        bag_metadata.write(self.path, list(self.topics.values()), self.files)
+        bag_metadata.write(self.path, list(self.topics.values()), self.files, self.version)

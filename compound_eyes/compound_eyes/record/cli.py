@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from compound_eyes.record.settings import RELIABILITY_CHOICES, RecorderSettings
+from compound_eyes.record.settings import BAG_VERSIONS, RELIABILITY_CHOICES, RecorderSettings
 
 
 def add_record_arguments(parser: argparse.ArgumentParser) -> None:
@@ -23,6 +23,9 @@ def add_record_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument('--status', action='store_true',
                         help='also record ClockStatus, SyncStatus and PhaseDelay topics')
     parser.add_argument('--diagnostics', action='store_true', help='also record /diagnostics')
+    parser.add_argument('--cameras', action='store_true',
+                        help="also record the clients' per-camera topics (every Image, "
+                             'CompressedImage and CameraInfo topic)')
     parser.add_argument('--max-bag-size', type=int, default=0, metavar='BYTES',
                         help='start a new file after this many bytes (0: no limit)')
     parser.add_argument('--max-bag-duration', type=float, default=0, metavar='S',
@@ -34,6 +37,10 @@ def add_record_arguments(parser: argparse.ArgumentParser) -> None:
                         help='QoS reliability of the subscriptions; best_available matches '
                              'what the publishers offer, so best-effort ones are recorded too')
     parser.add_argument('--depth', type=int, default=50, help='QoS history depth')
+    parser.add_argument('--bag-version', type=int, choices=BAG_VERSIONS,
+                        default=BAG_VERSIONS[0],
+                        help='rosbag2 metadata version: 9 is read by ros2 bag from Jazzy on, '
+                             '8 also by Humble and Iron')
     parser.add_argument('--discovery-period', type=float, default=0.5, metavar='S',
                         help='how often to look for new topics')
 
@@ -55,7 +62,8 @@ def recorder_settings(args: argparse.Namespace) -> RecorderSettings:
 
     return RecorderSettings(
         output=output_path(args),
-        selection=TopicSelection(tuple(args.topics), args.status, args.diagnostics),
+        selection=TopicSelection(tuple(args.topics), args.status, args.diagnostics,
+                                 args.cameras),
         max_bag_size=args.max_bag_size, max_bag_duration_s=args.max_bag_duration,
         duration_s=args.duration, reliability=args.reliability, depth=args.depth,
-        discovery_period_s=args.discovery_period)
+        discovery_period_s=args.discovery_period, bag_version=args.bag_version)

@@ -22,7 +22,8 @@ class RecordingSession:
     def __init__(self, settings: RecorderSettings) -> None:
         self.settings = settings
         self.writer = SplitBagWriter(settings.output, max_bag_size=settings.max_bag_size,
-                                     max_bag_duration_s=settings.max_bag_duration_s)
+                                     max_bag_duration_s=settings.max_bag_duration_s,
+                                     version=settings.bag_version)
         self.counter = SetCounter()
         self.unparsable = 0
         self.decided: set[str] = set()    # topics recorded or refused; never looked at again

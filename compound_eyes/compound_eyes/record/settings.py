@@ -13,6 +13,10 @@ if TYPE_CHECKING:
 
 # best_available first: the default, which takes each topic as its publishers offer it.
 RELIABILITY_CHOICES = ('best_available', 'reliable', 'best_effort')
+# rosbag2 metadata versions that rosbags' Writer writes, the default first. Version 9 stores
+# offered_qos_profiles as a YAML list, which rosbag2 reads from Jazzy on; Humble and Iron
+# parse that field as a string and fail ("bad conversion"), but read version 8.
+BAG_VERSIONS = (9, 8)
 
 
 @dataclass(frozen=True)
@@ -27,3 +31,4 @@ class RecorderSettings:
     reliability: str = RELIABILITY_CHOICES[0]
     depth: int = 50
     discovery_period_s: float = 0.5
+    bag_version: int = BAG_VERSIONS[0]

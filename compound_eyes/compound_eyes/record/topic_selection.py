@@ -5,10 +5,13 @@ from dataclasses import dataclass
 from fnmatch import fnmatchcase
 
 from compound_eyes.interfaces.schema import (
+    CAMERA_INFO_TYPE,
     CLOCK_STATUS_TYPE,
+    COMPRESSED_IMAGE_TYPE,
     DIAGNOSTIC_ARRAY_TYPE,
     DIAGNOSTICS,
     FRAME_SET_TIMING_TYPE,
+    IMAGE_TYPE,
     PHASE_DELAY_TYPE,
     SYNC_STATUS_TYPE,
     SYNCED_FRAME_SET_TYPE,
@@ -16,6 +19,7 @@ from compound_eyes.interfaces.schema import (
 
 SET_TYPES = frozenset({SYNCED_FRAME_SET_TYPE, FRAME_SET_TIMING_TYPE})
 STATUS_TYPES = frozenset({CLOCK_STATUS_TYPE, SYNC_STATUS_TYPE, PHASE_DELAY_TYPE})
+CAMERA_TYPES = frozenset({IMAGE_TYPE, COMPRESSED_IMAGE_TYPE, CAMERA_INFO_TYPE})
 
 
 @dataclass(frozen=True)
@@ -24,18 +28,22 @@ class TopicSelection:
 
     By default every SyncedFrameSet and FrameSetTiming topic is recorded. patterns are
     shell-style globs on topic names ('/client_*/synced_frames'); when given they replace that
-    default. Status and diagnostics topics are added by flag.
+    default. Status, diagnostics and per-camera topics (images and camera info, picked by
+    type like the sets) are added by flag.
     """
 
     patterns: tuple[str, ...] = ()
     status: bool = False
     diagnostics: bool = False
+    cameras: bool = False
 
     def wants(self, topic: str, msgtype: str) -> bool:
         """Return True when the topic should be recorded."""
         if self.status and msgtype in STATUS_TYPES:
             return True
         if self.diagnostics and msgtype == DIAGNOSTIC_ARRAY_TYPE and topic == DIAGNOSTICS:
+            return True
+        if self.cameras and msgtype in CAMERA_TYPES:
             return True
         if self.patterns:
             return any(fnmatchcase(topic, p) for p in self.patterns)

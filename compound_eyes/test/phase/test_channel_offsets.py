@@ -11,11 +11,12 @@ import numpy as np
 
 from compound_eyes.config.server import ServerConfig
 from compound_eyes.interfaces.stamps import time_from_ns
+from compound_eyes.nodes.diagnostic_status import status_name
 from compound_eyes.nodes.server_loop import ServerLoop
 from compound_eyes.nodes.sync_status_msg import (
-    CLIENT_STATUS_PREFIX,
     build_diagnostics,
     build_sync_status,
+    client_task,
 )
 
 P = 33_333_333
@@ -131,7 +132,8 @@ def test_sync_status_and_diagnostics_name_the_camera_that_is_not_controllable() 
     assert entries['b'].controllable and list(entries['b'].uncontrollable_channel_ids) == []
     clock = SimpleNamespace(degraded=False, message='', server='', applied_offset_ns=0,
                             delay_ns=0, stratum=2, age_s=0.0)
-    diagnostics = build_diagnostics(loop.status(now), clock, time_from_ns(now), loop)
-    [client_a] = [s for s in diagnostics.status if s.name == CLIENT_STATUS_PREFIX + 'a']
+    diagnostics = build_diagnostics('server', loop.status(now), clock, time_from_ns(now), loop)
+    name = status_name('server', client_task('a'))
+    [client_a] = [s for s in diagnostics.status if s.name == name]
     assert 'not controllable: free' in client_a.message
     assert {kv.key: kv.value for kv in client_a.values}['uncontrollable_channels'] == 'free'

@@ -7,6 +7,7 @@ checked against known numbers. Ticks listed with --skip are never produced (a ga
 
   python sample_sets.py --dds --rate 20             # publish until SIGINT
   python sample_sets.py --dds --best-effort         # the same with best-effort publishers
+  python sample_sets.py --dds --cameras             # also per-camera image and camera info
   python sample_sets.py --bag DIR --count 40        # write a bag directly
   python sample_sets.py --bag DIR --timing-only     # as a client that publishes no images
 """
@@ -23,9 +24,11 @@ import numpy as np
 
 from compound_eyes.camera import timecode
 from compound_eyes.interfaces.schema import (
+    CAMERA_INFO_TYPE,
     CLOCK_STATUS,
     CLOCK_STATUS_TYPE,
     FRAME_SET_TIMING_TYPE,
+    IMAGE_TYPE,
     SYNC_STATUS,
     SYNC_STATUS_TYPE,
     SYNCED_FRAME_SET_TYPE,
@@ -122,9 +125,33 @@ def sync_status(now_ns: int) -> object:
                           tick_period_ns=PERIOD_NS, clients=clients)
 
 
-def messages(ticks: range, skip: set[tuple[str, int]],
-             images: bool = True) -> Iterator[tuple[str, str, object]]:
-    """Yield (topic, type, message) for every tick: sets, their timing, status at 1 Hz."""
+def camera_topics(client: str, camera: str) -> tuple[str, str]:
+    """Return the per-camera image and camera info topics of one camera."""
+    return f'/{client}/{camera}/image_raw', f'/{client}/{camera}/camera_info'
+
+
+def _per_camera(client: str, tick: int) -> Iterator[tuple[str, str, object]]:
+    """Yield one camera's sensor_msgs Image and CameraInfo for the tick, per camera."""
+    for camera in CAMERAS:
+        header = _header(tick * PERIOD_NS, f'{client}/{camera}')
+        image_topic, info_topic = camera_topics(client, camera)
+        yield image_topic, IMAGE_TYPE, T[IMAGE_TYPE](
+            header=header, height=HEIGHT, width=WIDTH, encoding='mono8', is_bigendian=0,
+            step=WIDTH, data=np.full(HEIGHT * WIDTH, tick % 256, np.uint8))
+        yield info_topic, CAMERA_INFO_TYPE, T[CAMERA_INFO_TYPE](
+            header=header, height=HEIGHT, width=WIDTH, distortion_model='plumb_bob',
+            d=np.zeros(5), k=np.eye(3).ravel(), r=np.eye(3).ravel(), p=np.zeros(12),
+            binning_x=0, binning_y=0,
+            roi=T['sensor_msgs/msg/RegionOfInterest'](x_offset=0, y_offset=0, height=0,
+                                                       width=0, do_rectify=False))
+
+
+def messages(ticks: range, skip: set[tuple[str, int]], images: bool = True,
+             cameras: bool = False) -> Iterator[tuple[str, str, object]]:
+    """Yield (topic, type, message) for every tick: sets, their timing, status at 1 Hz.
+
+    cameras adds each camera's own image and camera info topics.
+    """
     serialize_every = 1_000_000_000 // PERIOD_NS
     for tick in ticks:
         for client in CLIENTS:
@@ -134,6 +161,8 @@ def messages(ticks: range, skip: set[tuple[str, int]],
                 yield f'/{client}/{SYNCED_FRAMES}', SYNCED_FRAME_SET_TYPE, frame_set(client, tick)
             yield (f'/{client}/{SYNCED_FRAMES_TIMING}', FRAME_SET_TIMING_TYPE,
                    timing(client, tick))
+            if cameras:
+                yield from _per_camera(client, tick)
             if tick % serialize_every == 0:
                 yield (f'/{client}/{CLOCK_STATUS}', CLOCK_STATUS_TYPE,
                        clock_status(client, 1000 * (tick % 7), tick * PERIOD_NS))
@@ -152,7 +181,8 @@ def write_bag(path: Path, ticks: range, skip: set[tuple[str, int]], max_bag_size
                          typestore().serialize_cdr(msg, msgtype))
 
 
-def publish(rate: float, ticks: range, skip: set[tuple[str, int]], best_effort: bool) -> None:
+def publish(rate: float, ticks: range, skip: set[tuple[str, int]], best_effort: bool,
+            cameras: bool) -> None:
     """Publish serialized messages over DDS at rate sets per second per client."""
     import rclpy
     from rclpy.qos import HistoryPolicy, QoSProfile, ReliabilityPolicy
@@ -166,7 +196,7 @@ def publish(rate: float, ticks: range, skip: set[tuple[str, int]], best_effort: 
     stop = [False]
     signal.signal(signal.SIGTERM, lambda *_: stop.__setitem__(0, True))
     try:
-        for topic, msgtype, msg in messages(ticks, skip):
+        for topic, msgtype, msg in messages(ticks, skip, cameras=cameras):
             if stop[0]:
                 break
             if topic not in publishers:
@@ -189,6 +219,8 @@ def main() -> int:
     parser.add_argument('--bag', type=Path)
     parser.add_argument('--dds', action='store_true')
     parser.add_argument('--best-effort', action='store_true', help='publish best effort')
+    parser.add_argument('--cameras', action='store_true',
+                        help='also publish per-camera Image and CameraInfo topics')
     parser.add_argument('--rate', type=float, default=20.0)
     parser.add_argument('--count', type=int, default=10**9, help='ticks to produce')
     parser.add_argument('--skip', nargs='*', default=[], metavar='CLIENT:TICK_OFFSET')
@@ -201,7 +233,7 @@ def main() -> int:
     if args.bag:
         write_bag(args.bag, ticks, skip, args.max_bag_size, not args.timing_only)
     if args.dds:
-        publish(args.rate, ticks, skip, args.best_effort)
+        publish(args.rate, ticks, skip, args.best_effort, args.cameras)
     return 0
 
 

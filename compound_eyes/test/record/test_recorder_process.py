@@ -10,6 +10,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+import yaml
 from mcap_ros2.reader import read_ros2_messages
 from rosbags.highlevel import AnyReader
 from rosbags.interfaces import QosReliability
@@ -112,3 +113,51 @@ def test_best_effort_publishers_are_recorded(tmp_path, ros_env, processes):
         tick = next(reader.deserialize(raw, connection.msgtype).tick
                     for _, _, raw in reader.messages([connection]))
     assert tick >= sample_sets.FIRST_TICK
+
+
+def test_camera_topics_are_recorded_when_asked_in_a_bag_humble_reads(tmp_path, ros_env,
+                                                                     processes):
+    # Two recorders watch one publisher: only the one given --cameras takes the per-camera
+    # topics, and --bag-version 8 stores the offered QoS as the string older rosbag2 parses.
+    image_topic, info_topic = sample_sets.camera_topics('client_a', 'cam0')
+    bags = {'cameras': tmp_path / 'cameras', 'default': tmp_path / 'default'}
+    recorders = {
+        'cameras': processes.python(
+            ['-m', 'compound_eyes.nodes.recorder_node', str(bags['cameras']), '--cameras',
+             '--bag-version', '8'],
+            env=ros_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True),
+        'default': processes.python(
+            ['-m', 'compound_eyes.nodes.recorder_node', str(bags['default'])],
+            env=ros_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)}
+    publisher = processes.python([str(HERE / 'sample_sets.py'), '--dds', '--cameras'],
+                                 env=ros_env, stdout=subprocess.PIPE, text=True)
+    _wait_for_line(recorders['cameras'].stderr, f'recording {image_topic}', timeout=60)
+    _wait_for_line(recorders['default'].stderr, 'recording /client_a/synced_frames',
+                   timeout=60)
+    subscribed_at = _published_tick(publisher.stdout, '/client_a/synced_frames', timeout=30)
+    while _published_tick(publisher.stdout, '/client_a/synced_frames',
+                          timeout=30) < subscribed_at + 20:
+        pass
+    summaries = {}
+    for name, recorder in recorders.items():
+        recorder.send_signal(signal.SIGINT)
+        out, err = recorder.communicate(timeout=30)
+        assert recorder.returncode == 0, err
+        summaries[name] = json.loads(out.strip().splitlines()[-1])['messages']
+
+    assert summaries['cameras'][image_topic] > 0 and summaries['cameras'][info_topic] > 0
+    assert summaries['default']['/client_a/synced_frames'] > 0
+    assert not any(topic.endswith(('/image_raw', '/camera_info'))
+                   for topic in summaries['default'])
+    info = yaml.safe_load((bags['cameras'] / 'metadata.yaml').read_text())
+    info = info['rosbag2_bagfile_information']
+    assert info['version'] == 8
+    topics = {t['topic_metadata']['name']: t['topic_metadata']
+              for t in info['topics_with_message_count']}
+    assert topics[image_topic]['type'] == 'sensor_msgs/msg/Image'
+    assert all(isinstance(t['offered_qos_profiles'], str) for t in topics.values())
+    with AnyReader([bags['cameras']]) as reader:
+        connection = next(c for c in reader.connections if c.topic == image_topic)
+        image = next(reader.deserialize(raw, connection.msgtype)
+                     for _, _, raw in reader.messages([connection]))
+    assert (image.width, image.height) == (sample_sets.WIDTH, sample_sets.HEIGHT)

@@ -27,7 +27,6 @@ import numpy as np
 
 from compound_eyes.config.server import ServerConfig
 from compound_eyes.interfaces.schema import LockState
-from compound_eyes.nodes.sync_status_msg import SERVER_INPUT_STATUS
 from compound_eyes.signals import run_interruptible
 from compound_eyes_rig.bench import estimator_load as estimator_bench
 from compound_eyes_rig.bench.cpu import CpuSampler
@@ -143,7 +142,7 @@ def summarize_run(options: ScaleOptions, raw: dict[str, Any]) -> dict[str, Any]:
     rates = np.array([r for rep in reports for r in rep['commands_per_s'].values()])
     watcher = reports[0]
     status = watcher.get('status', {})
-    server_input = watcher.get('diagnostics', {}).get(SERVER_INPUT_STATUS, {})
+    server_input = watcher.get('server_input', {})
     sent = sum(rep['sets_sent'] for rep in reports)
     accepted_rate = watcher.get('accepted_per_s_in_window')
     server_cpu = raw['cpu_percent'].get('server')

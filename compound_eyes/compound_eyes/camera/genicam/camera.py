@@ -53,6 +53,15 @@ class GenicamCamera:
         return state
 
     @property
+    def controllable(self) -> bool:
+        """Tell whether the tick fires the exposure (software trigger).
+
+        A hardware line fires when the user's signal does and a free-running device on its
+        own clock; in both, the phase delay only chooses which frame is collected.
+        """
+        return self.config.triggered_by_software
+
+    @property
     def device(self) -> GenicamDevice | None:
         """Return the open device (its entry, read-back exposure and gain), or None."""
         return self._device

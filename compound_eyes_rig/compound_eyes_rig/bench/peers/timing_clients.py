@@ -30,14 +30,17 @@ from compound_eyes.config.client import ClientConfig
 from compound_eyes.interfaces import schema
 from compound_eyes.interfaces.schema import StampSource
 from compound_eyes.interfaces.stamps import ns_from_time
+from compound_eyes.nodes.diagnostic_status import status_name
 from compound_eyes.nodes.lifecycle import init_ros
 from compound_eyes.nodes.qos import COMMAND_QOS, STATUS_QOS, TIMING_QOS
-from compound_eyes.nodes.sync_status_msg import SERVER_INPUT_STATUS
+from compound_eyes.nodes.server_node import NODE_NAME as SERVER_NODE
+from compound_eyes.nodes.sync_status_msg import INPUT_TASK
 from compound_eyes.phase.command_filter import DelayCommandFilter, OfferVerdict
 from compound_eyes.signals import run_interruptible
 from compound_eyes_rig.bench.peers.common import print_report
 
 _JITTER_NS = 50_000
+_SERVER_INPUT_STATUS = status_name(SERVER_NODE, INPUT_TASK)
 _NS_PER_S = 1_000_000_000
 
 
@@ -111,7 +114,7 @@ class SimulatedClients:
         now = time.time_ns()
         if self.measure_ns <= now < self.stop_ns:
             for status in msg.status:
-                if status.name == SERVER_INPUT_STATUS:
+                if status.name == _SERVER_INPUT_STATUS:
                     values = {v.key: v.value for v in status.values}
                     self.accepted_in_window.append((now, int(values['sets_accepted'])))
 
@@ -161,9 +164,9 @@ class SimulatedClients:
                                               'sets_missed': c.sets_missed}
                                 for c in self.last_status.clients}
         if self.last_diagnostics is not None:
-            result['diagnostics'] = {s.name: {v.key: v.value for v in s.values}
-                                     for s in self.last_diagnostics.status
-                                     if s.name == SERVER_INPUT_STATUS}
+            result['server_input'] = next(({v.key: v.value for v in s.values}
+                                           for s in self.last_diagnostics.status
+                                           if s.name == _SERVER_INPUT_STATUS), {})
         if len(self.accepted_in_window) >= 2:
             (t0, n0), (t1, n1) = self.accepted_in_window[0], self.accepted_in_window[-1]
             result['accepted_per_s_in_window'] = (n1 - n0) / ((t1 - t0) / 1e9)

@@ -12,16 +12,23 @@ from collections.abc import Callable, Iterable, Sequence
 
 import rclpy
 from compound_eyes_msgs.msg import FrameSetTiming, PhaseDelay, SyncStatus
-from diagnostic_msgs.msg import DiagnosticArray
+from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus
 from rclpy.executors import SingleThreadedExecutor
 from rclpy.publisher import Publisher
 
 from compound_eyes.interfaces import schema
 from compound_eyes.interfaces.schema import LockState
+from compound_eyes.nodes.diagnostic_status import status_name
 from compound_eyes.nodes.qos import COMMAND_QOS, STATUS_QOS, TIMING_QOS
+from compound_eyes.nodes.server_node import NODE_NAME as SERVER_NODE
 from compound_eyes_rig.truth.monitor_node import TruthMonitor
 
 LOCKED, LOST = LockState.LOCKED, LockState.LOST
+
+
+def server_status(task: str) -> str:
+    """Return the name of the server's /diagnostics status for task."""
+    return status_name(SERVER_NODE, task)
 
 
 class Probe:
@@ -67,6 +74,14 @@ class Probe:
         """client_id -> lock state in the newest /sync_status received after `since`."""
         recent = [msg for t, msg in list(self.statuses) if t >= since]
         return {c.client_id: c.lock_state for c in recent[-1].clients} if recent else {}
+
+    def newest_diagnostics(self, node_name: str = SERVER_NODE) -> dict[str, DiagnosticStatus]:
+        """Name -> status of the newest /diagnostics array that node_name published."""
+        prefix = status_name(node_name, '')
+        for _, array in reversed(list(self.diagnostics)):
+            if array.status and all(s.name.startswith(prefix) for s in array.status):
+                return {s.name: s for s in array.status}
+        return {}
 
     def all_in_state(self, clients: Iterable[str], state: int, since: float = 0.0) -> bool:
         """Whether the newest status after `since` shows every given client in `state`."""

@@ -17,12 +17,12 @@ import numpy as np
 import pytest
 from diagnostic_msgs.msg import DiagnosticStatus
 
-from compound_eyes.nodes.sync_status_msg import CLIENT_STATUS_PREFIX, SERVER_CLOCK_STATUS
+from compound_eyes.nodes.sync_status_msg import CLOCK_TASK, client_task
 from compound_eyes_rig.demo.configs import DEMO_CLIENTS
 from compound_eyes_rig.ntp_server import ChronyServer, free_udp_port
 
 sys.path.insert(0, str(Path(__file__).parent))
-from e2e_probe import LOCKED, Probe  # noqa: E402
+from e2e_probe import LOCKED, Probe, server_status  # noqa: E402
 from e2e_rig import Rig, wait_until  # noqa: E402
 
 pytestmark = pytest.mark.slow
@@ -74,7 +74,7 @@ def test_true_cross_client_error_falls_from_injected_offsets_below_1ms(
                        and probe.all_in_state(CLIENT_IDS, LOCKED), 20,
                        'both clients LOCKED 8 s after chrony started', rig)
             end_ns = time.time_ns()
-            diagnostics = probe.diagnostics[-1][1]
+            diagnostics = probe.newest_diagnostics()
     finally:
         chrony.stop()
 
@@ -89,8 +89,7 @@ def test_true_cross_client_error_falls_from_injected_offsets_below_1ms(
     assert fall_s is not None and fall_s < FALL_WITHIN_S, fall_s
     assert len(settled) >= 30, f'only {len(settled)} decoded ticks in the last 3 s'
     assert np.median(settled) < 1e6, settled
-    by_name = {s.name: s for s in diagnostics.status}
-    clock = by_name[SERVER_CLOCK_STATUS]
+    clock = diagnostics[server_status(CLOCK_TASK)]
     assert clock.level == DiagnosticStatus.OK, clock.message
     for client in CLIENT_IDS:
-        assert by_name[CLIENT_STATUS_PREFIX + client].level == DiagnosticStatus.OK
+        assert diagnostics[server_status(client_task(client))].level == DiagnosticStatus.OK

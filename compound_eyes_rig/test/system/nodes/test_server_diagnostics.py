@@ -12,31 +12,30 @@ from pathlib import Path
 import pytest
 from diagnostic_msgs.msg import DiagnosticStatus
 
-from compound_eyes.nodes.sync_status_msg import (
-    CLIENT_STATUS_PREFIX,
-    SERVER_CLOCK_STATUS,
-    SERVER_INPUT_STATUS,
-)
+from compound_eyes.nodes.sync_status_msg import CLOCK_TASK, INPUT_TASK, client_task
 from compound_eyes_rig.demo.configs import DEMO_CLIENTS
 from compound_eyes_rig.ntp_server import free_udp_port
 
 sys.path.insert(0, str(Path(__file__).parent))
-from e2e_probe import LOCKED, Probe  # noqa: E402
+from e2e_probe import LOCKED, Probe, server_status  # noqa: E402
 from e2e_rig import Rig, wait_until  # noqa: E402
 
 pytestmark = pytest.mark.slow
 
 CLIENT_IDS = [c.client_id for c in DEMO_CLIENTS]
+SERVER_CLOCK_STATUS = server_status(CLOCK_TASK)
+SERVER_INPUT_STATUS = server_status(INPUT_TASK)
+CLIENT_STATUSES = {c: server_status(client_task(c)) for c in CLIENT_IDS}
 
 
 def _statuses(probe: Probe) -> dict[str, DiagnosticStatus]:
-    return {s.name: s for s in probe.diagnostics[-1][1].status} if probe.diagnostics else {}
+    return probe.newest_diagnostics()
 
 
 def _ready(probe: Probe, ntp: str) -> bool:
     """Both clients OK and the clock's NTP failure named (after its first poll's timeouts)."""
     statuses = _statuses(probe)
-    clients = [statuses.get(CLIENT_STATUS_PREFIX + c) for c in CLIENT_IDS]
+    clients = [statuses.get(name) for name in CLIENT_STATUSES.values()]
     clock = statuses.get(SERVER_CLOCK_STATUS)
     return (all(c is not None and c.level == DiagnosticStatus.OK for c in clients)
             and clock is not None and ntp in clock.message)
@@ -57,10 +56,10 @@ def test_diagnostics_show_degraded_ntp_as_warn_and_one_status_per_client(
 
     print('\n'.join(f'{s.name}: level {s.level[0]} {s.message!r}' for s in statuses.values()))
     assert set(statuses) == ({SERVER_CLOCK_STATUS, SERVER_INPUT_STATUS}
-                             | {CLIENT_STATUS_PREFIX + c for c in CLIENT_IDS})
+                             | set(CLIENT_STATUSES.values()))
     clock = statuses[SERVER_CLOCK_STATUS]
     assert clock.level == DiagnosticStatus.WARN
     assert unreachable in clock.message, clock.message
-    values = {v.key: v.value for v in statuses[CLIENT_STATUS_PREFIX + CLIENT_IDS[0]].values}
+    values = {v.key: v.value for v in statuses[CLIENT_STATUSES[CLIENT_IDS[0]]].values}
     assert int(values['sets_received']) > 0
     assert statuses[SERVER_INPUT_STATUS].level == DiagnosticStatus.OK

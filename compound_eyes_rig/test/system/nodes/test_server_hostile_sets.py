@@ -25,12 +25,12 @@ from compound_eyes.nodes.server_loop import (
     PERIOD_DIFFERS,
     PERIOD_OUT_OF_RANGE,
 )
-from compound_eyes.nodes.sync_status_msg import SERVER_INPUT_STATUS
+from compound_eyes.nodes.sync_status_msg import INPUT_TASK
 from compound_eyes.phase.estimator import SetVerdict
 from compound_eyes_rig.demo.configs import DEMO_CLIENTS
 
 sys.path.insert(0, str(Path(__file__).parent))
-from e2e_probe import LOCKED, Probe  # noqa: E402
+from e2e_probe import LOCKED, Probe, server_status  # noqa: E402
 from e2e_rig import Rig, wait_until  # noqa: E402
 
 pytestmark = pytest.mark.slow
@@ -165,8 +165,7 @@ def test_server_survives_hostile_sets_and_keeps_serving_a_real_client(
         rig.check_alive('server')
         commands = [msg for _, msg in probe.commands]
         known = {c.client_id for _, msg in probe.statuses for c in msg.clients}
-        server_input = next(s for s in probe.diagnostics[-1][1].status
-                            if s.name == SERVER_INPUT_STATUS)
+        server_input = probe.newest_diagnostics()[server_status(INPUT_TASK)]
 
     print(f'fake client sent {fake.sent} sets; server knows {sorted(known)}; '
           f'{len(commands)} commands; {server_input.message}')
