@@ -1,8 +1,8 @@
 """The client node: runs the capture engine, publishes each tick's SyncedFrameSet and timing.
 
 All timing work happens in the capture processes and the engine, which also owns the phase
-delay; this node forwards PhaseDelay commands to the engine, publishes its sets and reports
-its clock.
+delay; this node forwards PhaseDelay commands to the engine, publishes its sets (and each
+camera's view of them, nodes/camera_topics.py) and reports its clock.
 """
 from __future__ import annotations
 
@@ -19,9 +19,11 @@ from compound_eyes.capture.engine import CaptureEngine
 from compound_eyes.clock.monitor import ClockMonitor
 from compound_eyes.clock.synced import ClockErrorModel, SharedOffset, SyncedClock
 from compound_eyes.config.capture_setup import camera_specs, image_format
+from compound_eyes.config.channel_names import channel_names
 from compound_eyes.config.client import ClientConfig
 from compound_eyes.interfaces import schema
 from compound_eyes.interfaces.stamps import ns_from_time
+from compound_eyes.nodes.camera_topics import CameraTopics
 from compound_eyes.nodes.clock_status_msg import build_clock_status
 from compound_eyes.nodes.dds_profile import use_large_frame_profile
 from compound_eyes.nodes.frame_set_msg import build_frame_set, build_timing
@@ -64,9 +66,10 @@ class ClientNode(Node):
                                     image_format(config), set_deadline_ns=config.set_deadline_ns,
                                     delay_policy=delay_policy,
                                     realtime_priority=config.realtime_priority)
-        self.full_pub = self.create_publisher(
-            SyncedFrameSet, schema.SYNCED_FRAMES,
-            image_qos(config.qos.reliability, config.qos.depth))
+        images = image_qos(config.qos.reliability, config.qos.depth)
+        self.full_pub = self.create_publisher(SyncedFrameSet, schema.SYNCED_FRAMES, images)
+        self.names = channel_names(config)
+        self.camera_topics = CameraTopics(self, self.names, config, images)
         self.timing_pub = self.create_publisher(
             FrameSetTiming, schema.SYNCED_FRAMES_TIMING, TIMING_QOS)
         self.clock_pub = self.create_publisher(ClockStatus, schema.CLOCK_STATUS, STATUS_QOS)
@@ -112,7 +115,8 @@ class ClientNode(Node):
                           clock_offset_ns=self.clock.offset.get())
             self.timing_pub.publish(build_timing(frame_set, **common))
             if config.publish_images:
-                self.full_pub.publish(build_frame_set(frame_set, **common))
+                self.full_pub.publish(build_frame_set(frame_set, **common, names=self.names))
+            self.camera_topics.publish(frame_set)
 
     def _publish_clock_status(self) -> None:
         self.clock_pub.publish(build_clock_status(self.monitor.status(), self.config.client_id,
