@@ -73,7 +73,9 @@ class ChannelCalibration:
             else:
                 self._calibration = calibration
                 response.success, response.status_message = True, f'stored in {path}'
-        log = self._node.get_logger()
-        (log.info if response.success else log.warning)(
-            f'channel {self._names.channel_id}: set_camera_info {response.status_message}')
+        said = f'channel {self._names.channel_id}: set_camera_info {response.status_message}'
+        if response.success:     # rclpy refuses two severities from one call site
+            self._node.get_logger().info(said)
+        else:
+            self._node.get_logger().warning(said)
         return response
