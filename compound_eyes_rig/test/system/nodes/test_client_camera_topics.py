@@ -57,7 +57,7 @@ def test_every_channel_publishes_decodable_images_and_camera_info(tmp_path, ros_
             for name in (schema.IMAGE_RAW, schema.IMAGE_COMPRESSED, schema.CAMERA_INFO):
                 viewer.wait_until(lambda c=camera, n=name: len(viewer.messages(c, n)) >= 5, 60,
                                   f'{camera}/{name}', lambda: log_tail(log))
-        received = {key: list(msgs) for key, msgs in viewer.received.items()}
+        received = {key: viewer.messages(*key) for key in viewer.received}
     _stop(client)
 
     for camera in cameras:
