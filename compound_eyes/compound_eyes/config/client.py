@@ -1,29 +1,36 @@
 """Settings of one client (one computer with its cameras), read from ROS-form parameters.
 
-camera_config is a list of channel ids plus one mapping per channel with its camera_id and
-per-camera options (validated by the camera's source, see docs/cameras.md)::
+camera_config is a list of channel ids plus one mapping per channel with its camera_id, its
+ROS names (camera_name, camera_info_url, frame_id; see docs/ros-interface.md) and per-camera
+options (validated by the camera's source, see docs/cameras.md)::
 
     camera_config:
       channels: [cam0, cam1]
       cam0: {camera_id: "synthetic:triggered", latency_ns: 2000000}
-      cam1: {camera_id: /dev/video2, fourcc: MJPG}
+      cam1: {camera_id: /dev/video2, fourcc: MJPG, frame_id: left_optical_frame}
 """
 from __future__ import annotations
 
 import dataclasses
+import re
 import socket
 from dataclasses import dataclass
 from typing import Any
 
+from compound_eyes.calibration.url import CalibrationUrlError, check_camera_name, resolve
 from compound_eyes.config.ntp import ntp_poll_interval_setting, ntp_servers_setting
-from compound_eyes.config.schema import Facts, Settings, read_settings, setting
+from compound_eyes.config.schema import Facts, Settings, read_settings, setting, settings_of
 from compound_eyes.config.section import Section
 
 IMAGE_FORMATS = ('bgr8', 'mono8', 'jpeg')
 RELIABILITY = ('reliable', 'best_effort')
+STAMP_MODES = ('tick', 'capture')
 CAMERA_CONFIG = 'camera_config'
 CHANNELS = 'channels'
 CAMERA_ID = 'camera_id'
+# A channel id is a token of the per-camera topic names: <namespace>/<channel>/image_raw.
+_CHANNEL_ID = re.compile(r'[A-Za-z_][A-Za-z0-9_]*')
+_FRAME_ID = re.compile(r'[A-Za-z0-9_][A-Za-z0-9_./-]*')
 
 
 def host_client_id() -> str:
@@ -33,11 +40,31 @@ def host_client_id() -> str:
 
 @dataclass(frozen=True)
 class CameraConfig:
-    """One channel: the camera behind it and the options its source is opened with."""
+    """One channel: the camera behind it, its ROS names and the options its source is opened with.
+
+    Empty ROS names are derived from the client and channel ids (the *_for methods).
+    """
 
     channel_id: str
     camera_id: str
     options: dict[str, Any] = dataclasses.field(default_factory=dict)
+    camera_name: str = setting('', 'calibration name of the camera; empty: '
+                                   '<client_id>_<channel>', rule='letters, digits and _')
+    camera_info_url: str = setting('', 'calibration file: file:///path.yaml or '
+                                       'package://<package>/<path>, ${NAME} and ${ROS_HOME} '
+                                       'expanded; empty: file://${ROS_HOME}/camera_info/'
+                                       '${NAME}.yaml')
+    frame_id: str = setting('', 'TF frame of the images (header.frame_id); empty: '
+                                '<client_id>_<channel>_optical_frame',
+                            rule='letters, digits, _ . / -, not starting with /')
+
+    def camera_name_for(self, client_id: str) -> str:
+        """Return the camera name calibration files and camera_info use."""
+        return self.camera_name or f'{client_id}_{self.channel_id}'
+
+    def frame_id_for(self, client_id: str) -> str:
+        """Return the TF frame the channel's images are stamped with."""
+        return self.frame_id or f'{client_id}_{self.channel_id}_optical_frame'
 
 
 @dataclass(frozen=True)
@@ -94,6 +121,12 @@ class ClientConfig(Settings):
                                 minimum=1, maximum=100)
     publish_images: bool = setting(True, 'publish synced_frames with pixels (the timing topic '
                                          'is always published)')
+    stamp_mode: str = setting('tick', 'header.stamp of the per-camera topics: tick (the '
+                                      'scheduled tick, equal across all clients) or capture '
+                                      '(each frame\'s own capture stamp)',
+                              choices=STAMP_MODES)
+    always_publish_raw: bool = setting(False, 'publish <channel>/image_raw even while nobody '
+                                              'subscribes')
     ntp_servers: tuple[str, ...] = ntp_servers_setting()
     ntp_poll_interval_s: float = ntp_poll_interval_setting()
     initial_delay_ms: float = setting(-1.0, 'delay from each tick to the grab until the '
@@ -120,6 +153,9 @@ class ClientConfig(Settings):
         if not config.client_id.replace('_', '').isalnum():
             raise top.error('client_id', f'must be letters, digits and _, '
                                          f'got {config.client_id!r}')
+        for camera in config.cameras:
+            _check_ros_names(top.section(CAMERA_CONFIG).section(camera.channel_id), camera,
+                             config.client_id)
         period_ms = 1000.0 / config.fps
         if config.initial_delay_ms >= period_ms:
             raise top.error('initial_delay_ms', f'must be < the tick period ({period_ms:g} ms), '
@@ -131,8 +167,10 @@ class ClientConfig(Settings):
         params = super().to_parameters()
         params[CAMERA_CONFIG] = {CHANNELS: [c.channel_id for c in self.cameras]}
         for camera in self.cameras:
-            params[CAMERA_CONFIG][camera.channel_id] = {CAMERA_ID: camera.camera_id,
-                                                        **camera.options}
+            params[CAMERA_CONFIG][camera.channel_id] = {
+                CAMERA_ID: camera.camera_id,
+                **{s.name: getattr(camera, s.name) for s in settings_of(CameraConfig)},
+                **camera.options}
         return params
 
     @classmethod
@@ -147,6 +185,9 @@ class ClientConfig(Settings):
         if len(parts) == 2:
             return None
         channel, key = parts[1:]
+        named = next((s.facts for s in settings_of(CameraConfig) if s.name == key), None)
+        if named is not None:
+            return named
         if key == CAMERA_ID:
             return Facts(f'camera of channel {channel}: synthetic:triggered, synthetic:freerun, '
                          f'a device index, /dev/videoN, a file or a URL')
@@ -185,10 +226,30 @@ def _cameras(section: Section) -> tuple[CameraConfig, ...]:
         if channel in seen:
             raise section.error(CHANNELS, f'duplicate channel_id {channel!r}')
         seen.add(channel)
+        if not _CHANNEL_ID.fullmatch(channel):
+            raise section.error(CHANNELS, f'channel id {channel!r} must be letters, digits and _, '
+                                          'not starting with a digit (it names topics)')
         if not section.has(channel):
             raise section.error(channel, 'missing: every listed channel needs {camera_id: ...}')
         camera = section.section(channel)
-        camera_id = camera.text(CAMERA_ID, accept_int=True)
-        cameras.append(CameraConfig(channel, camera_id, camera.rest()))
+        named = read_settings(CameraConfig, camera, channel_id=channel,
+                              camera_id=camera.text(CAMERA_ID, accept_int=True))
+        cameras.append(dataclasses.replace(named, options=camera.rest()))
     section.finish()
     return tuple(cameras)
+
+
+def _check_ros_names(section: Section, camera: CameraConfig, client_id: str) -> None:
+    """Check a channel's ROS names once the client id they may derive from is known."""
+    name = camera.camera_name_for(client_id)
+    try:
+        check_camera_name(name)
+    except CalibrationUrlError as error:
+        raise section.error('camera_name', str(error)) from None
+    try:
+        resolve(camera.camera_info_url, name)
+    except CalibrationUrlError as error:
+        raise section.error('camera_info_url', str(error)) from None
+    if not _FRAME_ID.fullmatch(camera.frame_id_for(client_id)):
+        raise section.error('frame_id', f'must be letters, digits, _ . / - and not start with '
+                                        f'/, got {camera.frame_id!r}')

@@ -5,15 +5,22 @@ document holds exactly this text, so the docs cannot drift from the defaults and
 """
 from __future__ import annotations
 
-from compound_eyes.config.client import CAMERA_CONFIG, CAMERA_ID, CHANNELS, ClientConfig
+from compound_eyes.config.client import (
+    CAMERA_CONFIG,
+    CAMERA_ID,
+    CHANNELS,
+    CameraConfig,
+    ClientConfig,
+)
 from compound_eyes.config.schema import Facts, Setting, Settings, ros_value, settings_of
 from compound_eyes.config.server import ServerConfig
 
 NODES: tuple[tuple[str, type[Settings]], ...] = (
     ('compound_eyes_client', ClientConfig), ('compound_eyes_server', ServerConfig))
 # camera_config's names depend on the channels a file lists; shown with placeholders.
-CAMERA_NAMES = (f'{CAMERA_CONFIG}.{CHANNELS}', f'{CAMERA_CONFIG}.<channel>.{CAMERA_ID}',
-                f'{CAMERA_CONFIG}.<channel>.<option>')
+CHANNEL = f'{CAMERA_CONFIG}.<channel>'
+CAMERA_NAMES = (f'{CAMERA_CONFIG}.{CHANNELS}', f'{CHANNEL}.{CAMERA_ID}')
+OPTION_NAME = f'{CHANNEL}.<option>'
 _TYPES = {float: 'double', int: 'integer', bool: 'bool', str: 'string',
           tuple: 'string (comma-separated list)'}
 _HEADER = ('| parameter | type | default | accepted | live | meaning |\n'
@@ -40,6 +47,9 @@ def table(config_type: type[Settings]) -> str:
     if config_type is ClientConfig:
         rows += [_row(name, 'as written', '—', ClientConfig.facts(name))
                  for name in CAMERA_NAMES]
+        rows += [_row(f'{CHANNEL}.{s.name}', _TYPES[s.kind], _default(s), s.facts)
+                 for s in settings_of(CameraConfig)]
+        rows.append(_row(OPTION_NAME, 'as written', '—', ClientConfig.facts(OPTION_NAME)))
     return '\n'.join([_HEADER, *rows])
 
 

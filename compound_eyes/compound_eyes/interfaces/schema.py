@@ -55,6 +55,16 @@ CLOCK_STATUS = 'clock_status'                       # ClockStatus
 PHASE_DELAY = '/phase_delay'                        # PhaseDelay: one command topic for all
 SYNC_STATUS = '/sync_status'                        # SyncStatus
 DIAGNOSTICS = '/diagnostics'                        # DiagnosticArray
+# Per-camera views of the synced frames, under <namespace>/<channel>/ (camera_topic()).
+IMAGE_RAW = 'image_raw'                             # sensor_msgs/Image
+IMAGE_COMPRESSED = f'{IMAGE_RAW}/compressed'        # sensor_msgs/CompressedImage
+CAMERA_INFO = 'camera_info'                         # sensor_msgs/CameraInfo
+SET_CAMERA_INFO = 'set_camera_info'                 # service sensor_msgs/srv/SetCameraInfo
+
+
+def camera_topic(channel_id: str, name: str) -> str:
+    """Return the relative name of a channel's topic or service: <channel>/<name>."""
+    return f'{channel_id}/{name}'
 
 
 def is_client_timing(name: str, types: list[str]) -> bool:

@@ -1,8 +1,9 @@
 """The client node: runs the capture engine, publishes each tick's SyncedFrameSet and timing.
 
 All timing work happens in the capture processes and the engine, which also owns the phase
-delay; this node forwards PhaseDelay commands to the engine, publishes its sets and reports
-its clock and, on /diagnostics, its cameras and its publishing (client_diagnostics).
+delay; this node forwards PhaseDelay commands to the engine, publishes its sets (and each
+camera's view of them, nodes/camera_topics.py) and reports its clock and, on /diagnostics,
+its cameras and its publishing (client_diagnostics).
 """
 from __future__ import annotations
 
@@ -20,10 +21,12 @@ from compound_eyes.capture.engine import CaptureEngine
 from compound_eyes.clock.monitor import ClockMonitor
 from compound_eyes.clock.synced import ClockErrorModel, SharedOffset, SyncedClock
 from compound_eyes.config.capture_setup import camera_specs, image_format
+from compound_eyes.config.channel_names import channel_names
 from compound_eyes.config.client import ClientConfig
 from compound_eyes.interfaces import schema
 from compound_eyes.interfaces.stamps import ns_from_time, time_from_ns
 from compound_eyes.nodes import client_diagnostics
+from compound_eyes.nodes.camera_topics import CameraTopics
 from compound_eyes.nodes.client_diagnostics import ClientDiagnostics, camera_identities
 from compound_eyes.nodes.clock_status_msg import build_clock_status
 from compound_eyes.nodes.dds_profile import use_large_frame_profile
@@ -69,16 +72,17 @@ class ClientNode(Node):
                                     image_format(config), set_deadline_ns=config.set_deadline_ns,
                                     delay_policy=delay_policy,
                                     realtime_priority=config.realtime_priority)
-        self.full_pub = self.create_publisher(
-            SyncedFrameSet, schema.SYNCED_FRAMES,
-            image_qos(config.qos.reliability, config.qos.depth))
+        images = image_qos(config.qos.reliability, config.qos.depth)
+        self.full_pub = self.create_publisher(SyncedFrameSet, schema.SYNCED_FRAMES, images)
+        self.names = channel_names(config)
+        self.guard = PublishGuard(self.get_logger())
+        self.camera_topics = CameraTopics(self, self.names, config, images, self.guard)
         self.timing_pub = self.create_publisher(
             FrameSetTiming, schema.SYNCED_FRAMES_TIMING, TIMING_QOS)
         self.clock_pub = self.create_publisher(ClockStatus, schema.CLOCK_STATUS, STATUS_QOS)
         self.create_subscription(PhaseDelay, schema.PHASE_DELAY, self._on_phase_delay,
                                  COMMAND_QOS)
         self.create_timer(1.0, self._publish_clock_status)
-        self.guard = PublishGuard(self.get_logger())
         self.diagnostics = ClientDiagnostics(self.get_name(), config.client_id,
                                              camera_identities(specs))
         self.diag_pub = self.create_publisher(DiagnosticArray, schema.DIAGNOSTICS, STATUS_QOS)
@@ -123,7 +127,9 @@ class ClientNode(Node):
             self.diagnostics.observe(frame_set)
             self.guard.publish(self.timing_pub, build_timing(frame_set, **common))
             if config.publish_images:
-                self.guard.publish(self.full_pub, build_frame_set(frame_set, **common))
+                self.guard.publish(self.full_pub,
+                                   build_frame_set(frame_set, **common, names=self.names))
+            self.camera_topics.publish(frame_set)
 
     def _publish_clock_status(self) -> None:
         self.clock_pub.publish(build_clock_status(self.monitor.status(), self.config.client_id,

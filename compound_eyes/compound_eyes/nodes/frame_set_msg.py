@@ -1,25 +1,31 @@
 """Build the messages of one tick from the capture engine's assembled set.
 
 SyncedFrameSet carries every camera's frame with its pixels; FrameSetTiming the same tick's
-numbers as flat per-channel arrays, for the server.
+numbers as flat per-channel arrays, for the server. The image builders are shared with the
+per-camera topics (nodes/camera_topics.py), which show the same frames.
 """
 from __future__ import annotations
 
 from array import array
+from collections.abc import Mapping
 
+from builtin_interfaces.msg import Time
 from compound_eyes_msgs.msg import CameraFrame, FrameSetTiming, SyncedFrameSet
+from sensor_msgs.msg import CompressedImage, Image
 
 from compound_eyes.capture.records import FrameRecord, FrameSet
+from compound_eyes.config.channel_names import ChannelNames
 from compound_eyes.interfaces.schema import Payload
 from compound_eyes.interfaces.stamps import time_from_ns
 
 
-def build_frame_set(frame_set: FrameSet, client_id: str, period_ns: int,
-                    clock_offset_ns: int) -> SyncedFrameSet:
-    """Return the full message of one tick, pixels included."""
+def build_frame_set(frame_set: FrameSet, client_id: str, period_ns: int, clock_offset_ns: int,
+                    names: Mapping[str, ChannelNames]) -> SyncedFrameSet:
+    """Return the full message of one tick, pixels included; names: each channel's ROS names."""
     msg = _with_tick(SyncedFrameSet(), frame_set, client_id, period_ns, clock_offset_ns)
     msg.phase_delay_ns = frame_set.phase_delay_ns
-    msg.frames = [_camera_frame(record, client_id) for record in frame_set.frames.values()]
+    msg.frames = [_camera_frame(record, names[record.channel_id])
+                  for record in frame_set.frames.values()]
     msg.missing_channel_ids = list(frame_set.missing)
     return msg
 
@@ -40,11 +46,38 @@ def build_timing(frame_set: FrameSet, client_id: str, period_ns: int,
     return msg
 
 
+def raw_image_msg(data: bytes, encoding: str, width: int, height: int, stamp: Time,
+                  frame_id: str) -> Image:
+    """Return a sensor_msgs/Image of tightly packed rows."""
+    image = Image()
+    image.header.stamp = stamp
+    image.header.frame_id = frame_id
+    image.height = height
+    image.width = width
+    image.encoding = encoding
+    image.step = len(data) // max(1, height)
+    image.data.frombytes(data)     # the data property's per-element path is slow for images
+    return image
+
+
+def compressed_image_msg(data: bytes, image_format: str, stamp: Time,
+                         frame_id: str) -> CompressedImage:
+    """Return a sensor_msgs/CompressedImage."""
+    image = CompressedImage()
+    image.header.stamp = stamp
+    image.header.frame_id = frame_id
+    image.format = image_format
+    image.data.frombytes(data)
+    return image
+
+
 def _with_tick(msg: SyncedFrameSet | FrameSetTiming, frame_set: FrameSet, client_id: str,
                period_ns: int, clock_offset_ns: int) -> SyncedFrameSet | FrameSetTiming:
-    """Fill the fields both messages share: schedule, client, command sequence, clock."""
+    """Fill the fields both messages share: schedule, client, command sequence, clock.
+
+    header.frame_id stays empty: a set spans several cameras, each with its own TF frame.
+    """
     msg.header.stamp = time_from_ns(frame_set.scheduled_ns)
-    msg.header.frame_id = client_id
     msg.client_id = client_id
     msg.tick = frame_set.tick
     msg.tick_period_ns = period_ns
@@ -53,10 +86,12 @@ def _with_tick(msg: SyncedFrameSet | FrameSetTiming, frame_set: FrameSet, client
     return msg
 
 
-def _camera_frame(record: FrameRecord, client_id: str) -> CameraFrame:
+def _camera_frame(record: FrameRecord, names: ChannelNames) -> CameraFrame:
     frame = CameraFrame()
     frame.channel_id = record.channel_id
     frame.camera_id = record.camera_id
+    frame.camera_name = names.camera_name
+    frame.camera_info_url = names.camera_info_url
     frame.capture_stamp = time_from_ns(record.capture_ns)
     frame.stamp_source = int(record.stamp_source)
     frame.stamp_uncertainty_ns = int(record.uncertainty_ns)
@@ -67,19 +102,10 @@ def _camera_frame(record: FrameRecord, client_id: str) -> CameraFrame:
     frame.reconnects = record.reconnects
     if record.compressed:
         frame.payload = Payload.COMPRESSED
-        image = frame.compressed_image
-        image.header.stamp = frame.capture_stamp
-        image.header.frame_id = f'{client_id}/{record.channel_id}'
-        image.format = record.encoding
-        image.data.frombytes(record.data)
+        frame.compressed_image = compressed_image_msg(record.data, record.encoding,
+                                                      frame.capture_stamp, names.frame_id)
     else:
         frame.payload = Payload.RAW
-        image = frame.image
-        image.header.stamp = frame.capture_stamp
-        image.header.frame_id = f'{client_id}/{record.channel_id}'
-        image.height = record.height
-        image.width = record.width
-        image.encoding = record.encoding
-        image.step = len(record.data) // max(1, record.height)
-        image.data.frombytes(record.data)
+        frame.image = raw_image_msg(record.data, record.encoding, record.width, record.height,
+                                    frame.capture_stamp, names.frame_id)
     return frame

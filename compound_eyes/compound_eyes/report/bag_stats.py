@@ -85,13 +85,13 @@ class BagStats:
                 self._add_true_error(name, frame)
 
     def _add_timing(self, msg: object) -> None:
-        client = msg.client_id or msg.header.frame_id
+        client = msg.client_id
         self._add_stamps(msg, {f'{client}/{channel}': int(stamp) for channel, stamp
                                in zip(msg.channel_ids, msg.capture_stamps_ns, strict=False)})
 
     def _add_stamps(self, msg: object, stamps: dict[str, int]) -> None:
         """Take the stamps of either copy of a set; count its missing channels once."""
-        client = msg.client_id or msg.header.frame_id
+        client = msg.client_id
         if msg.tick not in self.sets[client]:
             self.missing[client] += len(msg.missing_channel_ids)
         self.sets[client].add(msg.tick)

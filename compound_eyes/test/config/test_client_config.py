@@ -72,6 +72,21 @@ def test_zero_deadline_and_negative_initial_delay_follow_the_period():
     (_params(camera_config={'channels': ['a'], 'a': {}}), 'camera_config.a.camera_id'),
     (_params(camera_config={'channels': ['a'], 'a': {'camera_id': 'x'}, 'z': {}}),
      'camera_config.z'),
+    (_params(camera_config={'channels': ['0a'], '0a': {'camera_id': 'x'}}),
+     'camera_config.channels'),
+    (_params(camera_config={'channels': ['a'], 'a': {'camera_id': 'x', 'camera_name': 'a b'}}),
+     'camera_config.a.camera_name'),
+    (_params(camera_config={'channels': ['a'], 'a': {'camera_id': 'x',
+                                                     'camera_info_url': 'http://h/a.yaml'}}),
+     'camera_config.a.camera_info_url'),
+    (_params(camera_config={'channels': ['a'], 'a': {'camera_id': 'x',
+                                                     'camera_info_url': 'file://rel.yaml'}}),
+     'camera_config.a.camera_info_url'),
+    (_params(camera_config={'channels': ['a'], 'a': {'camera_id': 'x', 'frame_id': '/map'}}),
+     'camera_config.a.frame_id'),
+    (_params(camera_config={'channels': ['a'], 'a': {'camera_id': 'x', 'frame_id': 3}}),
+     'camera_config.a.frame_id'),
+    (_params(stamp_mode='exposure'), 'stamp_mode'),
     (_params(qos={'reliability': 'sometimes'}), 'qos.reliability'),
     (_params(qos={'colour': 'red'}), 'qos.colour'),
     (_params(simulation={'clock_offset': 3}), 'simulation.clock_offset'),
@@ -81,6 +96,18 @@ def test_bad_configuration_names_the_key(params, key):
         ClientConfig.from_parameters(params, 'f.yaml')
     assert caught.value.key == key
     assert str(caught.value).startswith(key) and 'f.yaml' in str(caught.value)
+
+
+def test_ros_names_default_to_client_and_channel_and_are_not_source_options():
+    config = ClientConfig.from_parameters(_params(camera_config={
+        'channels': ['a', 'b'], 'a': {'camera_id': 'x'},
+        'b': {'camera_id': 'y', 'fourcc': 'MJPG', 'camera_name': 'left', 'frame_id': 'left_optical',
+              'camera_info_url': 'file:///calib/${NAME}.yaml'}}))
+    a, b = config.cameras
+    assert (a.camera_name_for('c1'), a.frame_id_for('c1')) == ('c1_a', 'c1_a_optical_frame')
+    assert (b.camera_name_for('c1'), b.frame_id_for('c1')) == ('left', 'left_optical')
+    assert b.camera_info_url == 'file:///calib/${NAME}.yaml' and b.options == {'fourcc': 'MJPG'}
+    assert ClientConfig.from_parameters(config.to_parameters()) == config
 
 
 def test_parse_leaves_unknown_top_level_names_to_the_caller():
@@ -95,6 +122,7 @@ def test_facts_describe_the_per_channel_parameters():
     assert 'channel ids' in ClientConfig.facts('camera_config.channels').description
     assert 'cam0' in ClientConfig.facts('camera_config.cam0.camera_id').description
     assert 'fourcc' in ClientConfig.facts('camera_config.cam1.fourcc').description
+    assert 'optical_frame' in ClientConfig.facts('camera_config.cam0.frame_id').description
     assert ClientConfig.facts('camera_config.cam0') is None
     assert ClientConfig.facts('colour') is None
     assert ClientConfig.facts('qos.depth').maximum == 1000

@@ -5,6 +5,8 @@ from compound_eyes_msgs.msg import FrameSetTiming
 from rclpy.serialization import deserialize_message, serialize_message
 
 from compound_eyes.capture.records import FrameRecord, FrameSet, TickDelay
+from compound_eyes.config.channel_names import channel_names
+from compound_eyes.config.client import CameraConfig, ClientConfig
 from compound_eyes.config.server import ServerConfig
 from compound_eyes.interfaces.schema import StampSource
 from compound_eyes.interfaces.stamps import ns_from_time, time_from_ns
@@ -29,12 +31,17 @@ def _frame_set() -> FrameSet:
     return FrameSet(TICK, TICK * PERIOD_NS, PERIOD_NS, delay, frames=frames, missing=['cam1'])
 
 
+CONFIG = ClientConfig(client_id='client_a', cameras=tuple(
+    CameraConfig(channel, 'synthetic:triggered') for channel in ('cam0', 'cam1', 'cam2')))
+
+
 def _timing() -> FrameSetTiming:
     return build_timing(_frame_set(), 'client_a', PERIOD_NS, clock_offset_ns=-250_000)
 
 
 def test_timing_carries_the_full_sets_numbers_per_channel():
-    full = build_frame_set(_frame_set(), 'client_a', PERIOD_NS, clock_offset_ns=-250_000)
+    full = build_frame_set(_frame_set(), 'client_a', PERIOD_NS, clock_offset_ns=-250_000,
+                           names=channel_names(CONFIG))
     timing = deserialize_message(serialize_message(_timing()), FrameSetTiming)
     shared = ('client_id', 'tick', 'tick_period_ns', 'phase_delay_sequence', 'clock_offset_ns',
               'header', 'missing_channel_ids')
@@ -61,3 +68,15 @@ def test_server_loop_takes_a_timing_set_and_rejects_unpairable_channels():
     split.phase_delays_ns = [DELAY_NS, DELAY_NS + 1_000_000]
     assert loop.observe(split, now_ns) == ''
     assert (loop.accepted, loop.rejected) == (2, {CHANNELS_MISMATCH: 1})
+
+
+def test_each_frame_names_its_tf_frame_and_calibration_and_the_set_no_frame(tmp_path,
+                                                                           monkeypatch):
+    monkeypatch.setenv('ROS_HOME', str(tmp_path))
+    full = build_frame_set(_frame_set(), 'client_a', PERIOD_NS, clock_offset_ns=0,
+                           names=channel_names(CONFIG))
+    assert full.header.frame_id == '' and full.client_id == 'client_a'
+    frame = full.frames[1]
+    assert frame.image.header.frame_id == 'client_a_cam2_optical_frame'
+    assert frame.camera_name == 'client_a_cam2'
+    assert frame.camera_info_url == f'file://{tmp_path}/camera_info/client_a_cam2.yaml'

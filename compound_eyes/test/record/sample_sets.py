@@ -59,12 +59,12 @@ def _header(ns: int, frame_id: str) -> object:
     return T['std_msgs/msg/Header'](stamp=_time(ns), frame_id=frame_id)
 
 
-def _image(true_ns: int, label: str) -> object:
+def _image(true_ns: int, frame_id: str) -> object:
     pixels = np.full((HEIGHT, WIDTH), 90, np.uint8)
     timecode.encode_into(pixels, true_ns)
-    pixels[:10, :40] = 255 if label.endswith('cam0') else 160
+    pixels[:10, :40] = 255 if '_cam0_' in frame_id else 160
     return T['sensor_msgs/msg/Image'](
-        header=_header(true_ns, label), height=HEIGHT, width=WIDTH, encoding='mono8',
+        header=_header(true_ns, frame_id), height=HEIGHT, width=WIDTH, encoding='mono8',
         is_bigendian=0, step=WIDTH, data=pixels.ravel())
 
 
@@ -80,15 +80,17 @@ def frame_set(client: str, tick: int) -> object:
         true_ns = tick * PERIOD_NS + CAMERA_SKEW_NS[camera]
         stamp = _stamp(client, tick, camera)
         frames.append(T['compound_eyes_msgs/msg/CameraFrame'](
-            channel_id=camera, camera_id=str(index), capture_stamp=_time(stamp),
+            channel_id=camera, camera_id=str(index), camera_name=f'{client}_{camera}',
+            camera_info_url=f'file:///calibration/{client}_{camera}.yaml',
+            capture_stamp=_time(stamp),
             stamp_source=StampSource.SYNTHETIC_TRUTH, stamp_uncertainty_ns=0,
             read_start_stamp=_time(stamp), read_end_stamp=_time(stamp + 1_000_000),
             sequence=tick, dropped_frames=0, reconnects=0, payload=Payload.RAW,
-            image=_image(true_ns, f'{client}/{camera}'),
+            image=_image(true_ns, f'{client}_{camera}_optical_frame'),
             compressed_image=T['sensor_msgs/msg/CompressedImage'](
                 header=_header(0, ''), format='', data=np.zeros(0, np.uint8))))
     return T[SYNCED_FRAME_SET_TYPE](
-        header=_header(tick * PERIOD_NS, client), client_id=client, tick=tick,
+        header=_header(tick * PERIOD_NS, ''), client_id=client, tick=tick,
         tick_period_ns=PERIOD_NS, phase_delay_ns=0, phase_delay_sequence=0,
         clock_offset_ns=0, frames=frames, missing_channel_ids=[])
 
@@ -97,7 +99,7 @@ def timing(client: str, tick: int) -> object:
     """Return the FrameSetTiming of the same set."""
     count = len(CAMERAS)
     return T[FRAME_SET_TIMING_TYPE](
-        header=_header(tick * PERIOD_NS, client), client_id=client, tick=tick,
+        header=_header(tick * PERIOD_NS, ''), client_id=client, tick=tick,
         tick_period_ns=PERIOD_NS, phase_delay_sequence=0, clock_offset_ns=0,
         channel_ids=list(CAMERAS),
         capture_stamps_ns=np.array([_stamp(client, tick, c) for c in CAMERAS], np.int64),

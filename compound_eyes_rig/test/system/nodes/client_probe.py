@@ -3,21 +3,17 @@
 Both of the client's topics are reduced to one SeenSet shape: the full SyncedFrameSet ('full')
 and its FrameSetTiming ('timing'), whose frames carry no pixels or counters.
 
-It runs in its own rclpy context spun by a thread, so a test can watch a client process
-while it acts; `with ClientProbe(ns) as probe:` always shuts the context down.
+It runs in its own rclpy context spun by a thread (spun_node.py), so a test can watch a client
+process while it acts; `with ClientProbe(ns) as probe:` always shuts the context down.
 """
 from __future__ import annotations
 
-import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 
-import rclpy
 from builtin_interfaces.msg import Time
 from compound_eyes_msgs.msg import CameraFrame, FrameSetTiming, PhaseDelay, SyncedFrameSet
-from rclpy.context import Context
-from rclpy.executors import SingleThreadedExecutor
+from spun_node import SpunNode
 
 from compound_eyes.camera.timecode import decode
 from compound_eyes.interfaces import schema
@@ -79,14 +75,11 @@ def _seen_timing(msg: FrameSetTiming) -> SeenSet:
                    frames, tuple(msg.missing_channel_ids))
 
 
-class ClientProbe:
+class ClientProbe(SpunNode):
     """Subscribes to /<namespace>/synced_frames and its timing topic; publishes PhaseDelay."""
 
     def __init__(self, namespace: str) -> None:
-        self.context = Context()
-        rclpy.init(context=self.context)
-        self.node = rclpy.create_node('client_probe', context=self.context)
-        self._lock = threading.Lock()
+        super().__init__('client_probe')
         self._sets: dict[str, list[SeenSet]] = {'full': [], 'timing': []}
         for kind, msg_type, topic, seen, qos in (
                 ('full', SyncedFrameSet, schema.SYNCED_FRAMES, _seen_full,
@@ -97,39 +90,12 @@ class ClientProbe:
                 msg_type, f'/{namespace}/{topic}',
                 lambda msg, kind=kind, seen=seen: self._on_set(kind, seen(msg)), qos)
         self.commands = self.node.create_publisher(PhaseDelay, schema.PHASE_DELAY, COMMAND_QOS)
-        self._executor = SingleThreadedExecutor(context=self.context)
-        self._executor.add_node(self.node)
-        self._running = True
-        self._thread = threading.Thread(target=self._spin, daemon=True)
-        self._thread.start()
-
-    def __enter__(self) -> ClientProbe:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def close(self) -> None:
-        """Stop spinning and shut the context down."""
-        self._running = False
-        self._thread.join(timeout=5)
-        self._executor.shutdown()
-        self.node.destroy_node()
-        rclpy.try_shutdown(context=self.context)
+        self.start()
 
     def sets(self, kind: str = 'full') -> list[SeenSet]:
         """Return a copy of the sets received so far on 'full' or 'timing'."""
         with self._lock:
             return list(self._sets[kind])
-
-    def wait_until(self, done: Callable[[], bool], timeout_s: float, what: str,
-                   details: Callable[[], str] = str) -> None:
-        """Poll done() until true; fail naming what was awaited (plus details(), e.g. a log)."""
-        deadline = time.monotonic() + timeout_s
-        while not done():
-            if time.monotonic() > deadline:
-                raise AssertionError(f'{what}: not within {timeout_s} s\n{details()}')
-            time.sleep(0.05)
 
     def send_delay(self, client_id: str, period_ns: int, delay_ns: int, sequence: int,
                    expires: Time) -> None:
@@ -141,10 +107,6 @@ class ClientProbe:
     def expires_in(seconds: float) -> Time:
         """Return an expiry this far from now (negative: already expired)."""
         return time_from_ns(time.time_ns() + round(seconds * 1e9))
-
-    def _spin(self) -> None:
-        while self._running and self.context.ok():
-            self._executor.spin_once(timeout_sec=0.05)
 
     def _on_set(self, kind: str, seen: SeenSet) -> None:
         with self._lock:
