@@ -81,5 +81,9 @@ def build(topics: list[TopicRecord], files: list[FileRecord]) -> dict:
 def write(bag_dir: Path, topics: list[TopicRecord], files: list[FileRecord]) -> None:
     """Write metadata.yaml atomically so a reader never sees a half-written file."""
     tmp = bag_dir / 'metadata.yaml.tmp'
-    tmp.write_text(yaml.safe_dump(build(topics, files), sort_keys=False))
+    try:
+        tmp.write_text(yaml.safe_dump(build(topics, files), sort_keys=False))
+    except OSError:
+        tmp.unlink(missing_ok=True)     # a full disk: the previous metadata.yaml stays valid
+        raise
     os.replace(tmp, bag_dir / 'metadata.yaml')
