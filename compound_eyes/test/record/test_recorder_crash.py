@@ -134,3 +134,41 @@ def test_full_disk_ends_the_recording_with_one_error_and_a_readable_bag(
         print(f'{errors[0]}; readable: {dict(counts)}')
         assert counts['/client_a/synced_frames'] > 0
         assert dict(counts) == {k: v for k, v in summary['messages'].items() if v}
+
+
+def test_a_client_killed_mid_recording_is_counted_as_a_gap(tmp_path, ros_env, processes):
+    bag = tmp_path / 'bag'
+    recorder = processes.python(['-m', 'compound_eyes.nodes.recorder_node', str(bag)],
+                                env=ros_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                text=True)
+    logs = {}
+    for client in ('client_a', 'client_b'):
+        proc = processes.python([str(HERE / 'sample_sets.py'), '--dds', '--only', client],
+                                env=ros_env, stdout=subprocess.PIPE, text=True)
+        logs[client] = (proc, PublishedLog(proc.stdout))
+    timing = {client: f'/{client}/synced_frames/timing' for client in logs}
+    _wait(lambda: len(logs['client_b'][1].ticks(timing['client_b'], time.monotonic())) >= 40,
+          90, 'client_b publishing 40 sets')
+    logs['client_b'][0].kill()
+    b_ticks = logs['client_b'][1].ticks(timing['client_b'], time.monotonic())
+    a_log = logs['client_a'][1]
+    a_at_kill = max(a_log.ticks(timing['client_a'], time.monotonic()))
+    _wait(lambda: max(a_log.ticks(timing['client_a'], time.monotonic())) >= a_at_kill + 40,
+          60, 'client_a publishing 40 more sets')
+    recorder.send_signal(signal.SIGINT)
+    out, err = recorder.communicate(timeout=30)
+    assert recorder.returncode == 0, err
+    rows = {(r['topic'], r['client_id']): r for r in json.loads(out.splitlines()[-1])['sets']}
+    row_a, row_b = rows[(timing['client_a'], 'client_a')], rows[(timing['client_b'], 'client_b')]
+    # only sets in flight at the stop may be missing from the client that kept running
+    assert all(first >= a_at_kill + 40 for first, _ in row_a['gaps']), row_a
+
+    from compound_eyes.report.cli import make_report
+    assert make_report(bag, tmp_path / 'report') == 0
+    clients = json.loads((tmp_path / 'report' / 'summary.json').read_text())['clients']
+    print(f'client_b: {row_b}; report: {clients}')
+    # client_b missed every tick from its kill to the recording's last one
+    assert row_b['gaps'][-1] == [max(b_ticks) + 1, clients['client_a']['last_tick']]
+    assert row_b['missed'] >= 1 and 'client_b: ' in err
+    assert clients['client_b']['missed_ticks'] == row_b['missed']
+    assert clients['client_a']['missed_ticks'] <= row_a['missed']   # either copy of a set counts
