@@ -76,8 +76,8 @@ class RecorderNode(Node):
 
     def _on_message(self, topic: str, msgtype: str, data: bytes) -> None:
         problem = self.session.write(topic, msgtype, data)
-        if problem:
-            self.get_logger().warning(problem)
+        if problem:     # counted in the summary's unparsable_sets
+            self.get_logger().warning(problem, throttle_duration_sec=5.0)
 
 
 def run_recorder(settings: RecorderSettings) -> int:
