@@ -103,15 +103,24 @@ RAW_KINDS: tuple[Callable[[bytes, random.Random], bytes], ...] = (
     _random_bytes, _truncated, _bit_flipped, _huge_lengths, _wrong_encapsulation)
 
 
+POOL_SIZE = 16   # absurd messages built per type: building one of a big type takes ~10 ms
+
+
 def hostile_payloads(cls: type, rng: random.Random):
-    """Yield an endless mix: one raw kind after another, then an absurd typed message."""
+    """Yield an endless mix: one raw kind after another, then an absurd typed message.
+
+    The absurd messages come from a pool built once, so a flood of big types keeps its rate;
+    the raw kinds damage their serialized bytes afresh each time.
+    """
     from rclpy.serialization import serialize_message
 
-    valid = serialize_message(absurd_message(cls, rng))
+    pool = [absurd_message(cls, rng) for _ in range(POOL_SIZE)]
+    serialized = [serialize_message(msg) for msg in pool]
     while True:
+        index = rng.randrange(POOL_SIZE)
         for kind in RAW_KINDS:
-            yield kind(valid, rng)
-        yield absurd_message(cls, rng)
+            yield kind(serialized[index], rng)
+        yield pool[index]
 
 
 def flood(topics: dict[str, str], count: int, rate_hz: float, seed: int) -> dict[str, int]:
@@ -123,7 +132,8 @@ def flood(topics: dict[str, str], count: int, rate_hz: float, seed: int) -> dict
 
     init_ros()
     node = rclpy.create_node('compound_eyes_hostile_traffic')
-    qos = QoSProfile(depth=10, reliability=ReliabilityPolicy.BEST_EFFORT)
+    # reliable publishers match reliable and best-effort subscriptions alike
+    qos = QoSProfile(depth=10, reliability=ReliabilityPolicy.RELIABLE)
     rng = random.Random(seed)
     streams = {}
     for topic, type_name in topics.items():

@@ -21,7 +21,7 @@ from compound_eyes.discovery_server import see_whole_graph
 from compound_eyes.nodes.dds_profile import use_large_frame_profile
 from compound_eyes.nodes.lifecycle import init_ros, spin_until_stopped
 from compound_eyes.nodes.recorder_qos import offered_qos, subscription_qos
-from compound_eyes.record.bag_writer import BagExistsError, UnknownTypeError
+from compound_eyes.record.bag_writer import BagExistsError, BagWriteError, UnknownTypeError
 from compound_eyes.record.cli import add_record_arguments, recorder_settings
 from compound_eyes.record.session import RecordingSession
 from compound_eyes.record.settings import RecorderSettings
@@ -46,6 +46,9 @@ class RecorderNode(Node):
         self._recorded: list[object] = []
         self.discover()
         self.create_timer(session.settings.discovery_period_s, self.discover)
+        # half the writer's period: a message that arrives just after a durable point waits
+        # at most 1.5 periods while the topics are quiet
+        self.create_timer(session.writer.durable_period_s / 2, session.keep_durable)
 
     def discover(self) -> None:
         """Subscribe to selected topics whose publishers appeared since the last look."""
@@ -73,12 +76,16 @@ class RecorderNode(Node):
 
     def _on_message(self, topic: str, msgtype: str, data: bytes) -> None:
         problem = self.session.write(topic, msgtype, data)
-        if problem:
-            self.get_logger().warning(problem)
+        if problem:     # counted in the summary's unparsable_sets
+            self.get_logger().warning(problem, throttle_duration_sec=5.0)
 
 
 def run_recorder(settings: RecorderSettings) -> int:
-    """Record until SIGINT/SIGTERM or the duration; print the summary on stdout; return 0/1."""
+    """Record until SIGINT/SIGTERM, the duration or a write error; print the summary; 0/1.
+
+    A write error (a full disk) ends the recording with one line naming the file; the bag
+    keeps everything made durable before it.
+    """
     session = RecordingSession(settings)
     try:
         session.open()
@@ -90,18 +97,26 @@ def run_recorder(settings: RecorderSettings) -> int:
     with StopSignals() as stop:
         init_ros()
         node = None
+        failure = None
         try:
             node = RecorderNode(session)
             deadline = (time.monotonic() + settings.duration_s if settings.duration_s > 0
                         else None)
             spin_until_stopped(node, stop, deadline)
+        except BagWriteError as error:      # raised out of a callback by spin_once
+            failure = error
         finally:
-            session.close()
+            try:
+                session.close()
+            except BagWriteError as error:
+                failure = failure or error
             if node is not None:
                 node.destroy_node()
             rclpy.try_shutdown()
+        if failure is not None:
+            print(f'record: {failure}', file=sys.stderr, flush=True)
         print_summary(session.summary())
-    return 0
+    return 0 if failure is None else 1
 
 
 def main(argv: Sequence[str] | None = None) -> int:

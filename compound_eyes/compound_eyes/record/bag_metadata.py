@@ -92,5 +92,9 @@ def write(bag_dir: Path, topics: list[TopicRecord], files: list[FileRecord],
           version: int) -> None:
     """Write metadata.yaml atomically so a reader never sees a half-written file."""
     tmp = bag_dir / 'metadata.yaml.tmp'
-    tmp.write_text(yaml.safe_dump(build(topics, files, version), sort_keys=False))
+    try:
+        tmp.write_text(yaml.safe_dump(build(topics, files, version), sort_keys=False))
+    except OSError:
+        tmp.unlink(missing_ok=True)     # a full disk: the previous metadata.yaml stays valid
+        raise
     os.replace(tmp, bag_dir / 'metadata.yaml')

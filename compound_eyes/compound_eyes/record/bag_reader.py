@@ -94,13 +94,19 @@ def _read_with_anyreader(bag: Path, wanted: Select) -> Iterator[BagMessage]:
 
 
 def _stream_file(path: Path, wanted: Select, damage: list[str]) -> Iterator[BagMessage]:
-    """Yield the messages of one MCAP file in file order, stopping at the first damage."""
+    """Yield the messages of one MCAP file in file order, stopping at the first damage.
+
+    A message whose bytes are no message of its type is skipped and counted; damage to the
+    file's records ends the file, and damage says from which byte on it was skipped.
+    """
     store = typestore()
     channels: dict[int, Channel] = {}
     schema_names: dict[int, str] = {}
+    read = undecodable = good_end = 0
     try:
         with path.open('rb') as stream:
             for record in StreamReader(stream, validate_crcs=True).records:
+                good_end = stream.tell()
                 if isinstance(record, Channel):
                     channels[record.id] = record
                 elif isinstance(record, Schema):
@@ -110,8 +116,17 @@ def _stream_file(path: Path, wanted: Select, damage: list[str]) -> Iterator[BagM
                     msgtype = schema_names[channel.schema_id]
                     if not wanted(channel.topic, msgtype):
                         continue
+                    try:
+                        msg = store.deserialize_cdr(record.data, msgtype)
+                    except Exception:  # noqa: BLE001 - any decoding failure: skip this one
+                        undecodable += 1
+                        continue
+                    read += 1
                     yield BagMessage(channel.topic, msgtype, record.log_time,
-                                     bytes(record.data),
-                                     store.deserialize_cdr(record.data, msgtype))
+                                     bytes(record.data), msg)
     except Exception as exc:  # noqa: BLE001 - damage ends this file, not the export
-        damage.append(f'{path.name}: {type(exc).__name__}: {str(exc) or "unexpected end of file"}')
+        size = path.stat().st_size if path.exists() else 0
+        damage.append(f'{path.name}: {type(exc).__name__}: {str(exc) or "unexpected end of file"}'
+                      f'; read {read} messages, skipped bytes {good_end}..{size}')
+    if undecodable:
+        damage.append(f'{path.name}: skipped {undecodable} messages that do not decode')

@@ -48,7 +48,10 @@ class RecordingSession:
         self.decided.add(topic)
 
     def write(self, topic: str, msgtype: str, data: bytes) -> str | None:
-        """Store one serialized message as received now; return why a set was not countable."""
+        """Store one serialized message as received now; return why a set was not countable.
+
+        Raises BagWriteError when the bag cannot be written (then it is closed).
+        """
         self.writer.write(topic, time.time_ns(), data)
         if msgtype not in SET_TYPES:
             return None
@@ -58,6 +61,10 @@ class RecordingSession:
             self.unparsable += 1
             return f'{topic}: cannot read tick of a set: {exc}'
         return None
+
+    def keep_durable(self) -> None:
+        """Make what was written durable if a period passed; call it between messages too."""
+        self.writer.make_durable_if_due()
 
     def close(self) -> None:
         """Finish the bag: every message written so far is readable afterwards."""

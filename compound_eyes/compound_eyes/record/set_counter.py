@@ -1,8 +1,10 @@
 """Counting received vs expected frame sets per client from their tick numbers.
 
 Ticks are consecutive per client, so a set that never arrived shows as a gap between the
-ticks that did. Sets are read with the rosbags typestore built from the .msg files; its
-uint8 arrays are views of the bytes, so counting full-image sets copies no pixels.
+ticks that did; the rig shares one tick period, so a client that stopped early (crashed)
+missed every tick up to the last one any client was recorded at. Sets are read with the
+rosbags typestore built from the .msg files; its uint8 arrays are views of the bytes, so
+counting full-image sets copies no pixels.
 """
 from __future__ import annotations
 
@@ -57,9 +59,15 @@ class SetCounter:
 
     def summary(self) -> list[dict]:
         """Return one JSON-ready row per stream, sorted by topic and client."""
-        return [{
-            'topic': topic, 'client_id': client, 'received': s.received,
-            'expected': s.expected, 'missed': s.missed,
-            'duplicates': s.received - len(s.ticks),
-            'gaps': [list(g) for g in s.gaps()],
-        } for (topic, client), s in sorted(self.streams.items())]
+        last = max((max(s.ticks) for s in self.streams.values()), default=0)
+        rows = []
+        for (topic, client), s in sorted(self.streams.items()):
+            stopped = last - max(s.ticks)       # ticks after this client's last set
+            rows.append({
+                'topic': topic, 'client_id': client, 'received': s.received,
+                'expected': s.expected + stopped, 'missed': s.missed + stopped,
+                'duplicates': s.received - len(s.ticks),
+                'gaps': [list(g) for g in s.gaps()]
+                + ([[max(s.ticks) + 1, last]] if stopped else []),
+            })
+        return rows

@@ -17,11 +17,13 @@ def build_summary(bag: Path, stats: BagStats) -> dict:
         true_note = 'no frame carried a decodable synthetic timecode'
     else:
         true_note = ''
+    # A client that stopped (crashed) before the others missed every tick up to their last.
+    last_tick = max((max(ticks) for ticks in stats.sets.values()), default=0)
     return {
         'bag': str(bag),
         'clients': {client: {'sets': len(ticks), 'first_tick': min(ticks),
                              'last_tick': max(ticks),
-                             'missed_ticks': max(ticks) - min(ticks) + 1 - len(ticks),
+                             'missed_ticks': last_tick - min(ticks) + 1 - len(ticks),
                              'frames_missing': stats.missing.get(client, 0)}
                     for client, ticks in sorted(stats.sets.items())},
         'cameras': {name: {'dropped_frames': stats.dropped[name],

@@ -8,6 +8,7 @@ checked against known numbers. Ticks listed with --skip are never produced (a ga
   python sample_sets.py --dds --rate 20             # publish until SIGINT
   python sample_sets.py --dds --best-effort         # the same with best-effort publishers
   python sample_sets.py --dds --cameras             # also per-camera image and camera info
+  python sample_sets.py --dds --only client_b       # one client's topics alone
   python sample_sets.py --bag DIR --count 40        # write a bag directly
   python sample_sets.py --bag DIR --timing-only     # as a client that publishes no images
 """
@@ -149,14 +150,15 @@ def _per_camera(client: str, tick: int) -> Iterator[tuple[str, str, object]]:
 
 
 def messages(ticks: range, skip: set[tuple[str, int]], images: bool = True,
-             cameras: bool = False) -> Iterator[tuple[str, str, object]]:
+             cameras: bool = False,
+             clients: tuple[str, ...] = tuple(CLIENTS)) -> Iterator[tuple[str, str, object]]:
     """Yield (topic, type, message) for every tick: sets, their timing, status at 1 Hz.
 
     cameras adds each camera's own image and camera info topics.
     """
     serialize_every = 1_000_000_000 // PERIOD_NS
     for tick in ticks:
-        for client in CLIENTS:
+        for client in clients:
             if (client, tick) in skip:
                 continue
             if images:
@@ -168,7 +170,7 @@ def messages(ticks: range, skip: set[tuple[str, int]], images: bool = True,
             if tick % serialize_every == 0:
                 yield (f'/{client}/{CLOCK_STATUS}', CLOCK_STATUS_TYPE,
                        clock_status(client, 1000 * (tick % 7), tick * PERIOD_NS))
-        if tick % serialize_every == 0:
+        if tick % serialize_every == 0 and clients == tuple(CLIENTS):
             yield SYNC_STATUS, SYNC_STATUS_TYPE, sync_status(tick * PERIOD_NS)
 
 
@@ -184,7 +186,7 @@ def write_bag(path: Path, ticks: range, skip: set[tuple[str, int]], max_bag_size
 
 
 def publish(rate: float, ticks: range, skip: set[tuple[str, int]], best_effort: bool,
-            cameras: bool) -> None:
+            cameras: bool, clients: tuple[str, ...]) -> None:
     """Publish serialized messages over DDS at rate sets per second per client."""
     import rclpy
     from rclpy.qos import HistoryPolicy, QoSProfile, ReliabilityPolicy
@@ -198,14 +200,14 @@ def publish(rate: float, ticks: range, skip: set[tuple[str, int]], best_effort: 
     stop = [False]
     signal.signal(signal.SIGTERM, lambda *_: stop.__setitem__(0, True))
     try:
-        for topic, msgtype, msg in messages(ticks, skip, cameras=cameras):
+        for topic, msgtype, msg in messages(ticks, skip, cameras=cameras, clients=clients):
             if stop[0]:
                 break
             if topic not in publishers:
                 package, _, name = msgtype.split('/')
                 cls = getattr(__import__(f'{package}.msg', fromlist=[name]), name)
                 publishers[topic] = node.create_publisher(cls, topic, qos)
-            if msgtype == SYNCED_FRAME_SET_TYPE and msg.client_id == next(iter(CLIENTS)):
+            if msgtype == SYNCED_FRAME_SET_TYPE and msg.client_id == clients[0]:
                 time.sleep(1 / rate)
             publishers[topic].publish(bytes(typestore().serialize_cdr(msg, msgtype)))
             print(f'published {topic} {getattr(msg, "tick", "")}', flush=True)
@@ -227,6 +229,7 @@ def main() -> int:
     parser.add_argument('--count', type=int, default=10**9, help='ticks to produce')
     parser.add_argument('--skip', nargs='*', default=[], metavar='CLIENT:TICK_OFFSET')
     parser.add_argument('--max-bag-size', type=int, default=0)
+    parser.add_argument('--only', choices=tuple(CLIENTS), help='publish this client alone')
     parser.add_argument('--timing-only', action='store_true',
                         help='no SyncedFrameSets, only their FrameSetTiming (bag only)')
     args = parser.parse_args()
@@ -235,7 +238,8 @@ def main() -> int:
     if args.bag:
         write_bag(args.bag, ticks, skip, args.max_bag_size, not args.timing_only)
     if args.dds:
-        publish(args.rate, ticks, skip, args.best_effort, args.cameras)
+        publish(args.rate, ticks, skip, args.best_effort, args.cameras,
+                (args.only,) if args.only else tuple(CLIENTS))
     return 0
 
 

@@ -116,3 +116,17 @@ def test_report_refuses_existing_output(bag, tmp_path, capsys):
     out.mkdir()
     assert make_report(bag, out) == 1
     assert 'exists already' in capsys.readouterr().err
+
+
+def test_report_on_a_cut_bag_says_what_it_skipped_and_finishes(tmp_path, capsys):
+    bag = _make_bag(tmp_path / 'bag', '--max-bag-size', '60000')
+    last = sorted(bag.glob('*.mcap'))[-1]
+    size = last.stat().st_size
+    last.write_bytes(last.read_bytes()[:size // 2])
+    out = tmp_path / 'report'
+    assert make_report(bag, out) == 1
+    err = capsys.readouterr().err
+    assert re.search(rf'{last.name}: .*skipped bytes \d+\.\.{size // 2}', err), err
+    summary = json.loads((out / 'summary.json').read_text())
+    assert (out / 'index.html').exists()
+    assert 0 < summary['clients']['client_a']['sets'] < TICKS

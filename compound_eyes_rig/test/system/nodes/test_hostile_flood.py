@@ -1,0 +1,99 @@
+"""10,000 hostile messages per subscribed topic: server, clients and recorder stay up and locked.
+
+hostile_traffic.py publishes (raw bytes and rclpy messages, at 10x the clients' 30 Hz) on
+every topic a node of the rig subscribes to, while a real server, two synthetic clients and
+the recorder run. Afterwards every process is alive, both clients are locked again, the
+server counted what it rejected in /diagnostics, the recorder counted the sets it could not
+read, and no resident set grew by more than RSS_GROWTH_MB.
+"""
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from compound_eyes.interfaces.schema import (
+    CLOCK_STATUS_TYPE,
+    FRAME_SET_TIMING_TYPE,
+    PHASE_DELAY_TYPE,
+    SYNC_STATUS_TYPE,
+    SYNCED_FRAME_SET_TYPE,
+)
+from compound_eyes.nodes.server_loop import MALFORMED
+from compound_eyes.nodes.sync_status_msg import SERVER_INPUT_STATUS
+from compound_eyes_rig.demo.configs import DEMO_CLIENTS
+
+sys.path.insert(0, str(Path(__file__).parent))
+from e2e_probe import LOCKED, Probe  # noqa: E402
+from e2e_rig import Rig, wait_until  # noqa: E402
+
+pytestmark = pytest.mark.slow
+COUNT = 10_000
+RATE_HZ = 400           # per topic: over 10x the clients' 30 Hz, 25 s for COUNT
+RSS_GROWTH_MB = 50
+CLIENTS = [c.client_id for c in DEMO_CLIENTS[:2]]
+HOSTILE_TOPICS = {
+    f'/{CLIENTS[0]}/synced_frames': SYNCED_FRAME_SET_TYPE,
+    f'/{CLIENTS[0]}/synced_frames/timing': FRAME_SET_TIMING_TYPE,
+    '/phase_delay': PHASE_DELAY_TYPE,
+    '/sync_status': SYNC_STATUS_TYPE,
+    f'/{CLIENTS[1]}/clock_status': CLOCK_STATUS_TYPE,
+}
+
+
+def _rss_mb(pid: int) -> float:
+    for line in Path(f'/proc/{pid}/status').read_text().splitlines():
+        if line.startswith('VmRSS:'):
+            return int(line.split()[1]) / 1024
+    raise AssertionError(f'no VmRSS for pid {pid}')
+
+
+def test_hostile_flood_on_every_topic(ros_env, processes, tmp_path):
+    rig = Rig(processes, ros_env, tmp_path)
+    with Probe() as probe:
+        rig.start_server()
+        for client in DEMO_CLIENTS[:2]:
+            rig.start_client(client, images=True)
+        recorder = processes.python(
+            ['-m', 'compound_eyes.nodes.recorder_node', str(tmp_path / 'bag'), '--status'],
+            env=ros_env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        rig.procs['recorder'] = recorder
+        wait_until(lambda: probe.all_in_state(CLIENTS, LOCKED, since=time.monotonic() - 0.6),
+                   60, 'both clients LOCKED', rig)
+        time.sleep(2.0)     # the recorder has subscribed to everything by now
+        before = {name: _rss_mb(proc.pid) for name, proc in rig.procs.items()}
+
+        flood = processes.python(
+            ['-m', 'compound_eyes_rig.hostile_traffic', '--count', str(COUNT), '--rate',
+             str(RATE_HZ), *(f'{t}={m}' for t, m in HOSTILE_TOPICS.items())],
+            env=ros_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        out, err = flood.communicate(timeout=600)     # a hang guard, not a target
+        assert flood.returncode == 0, err
+        sent = dict(pair.split('=') for pair in out.split())
+        assert all(int(n) == COUNT for n in sent.values()), sent
+        flood_end = time.monotonic()
+
+        rig.check_alive()
+        wait_until(lambda: probe.all_in_state(CLIENTS, LOCKED, since=flood_end + 1.0), 30,
+                   'both clients LOCKED after the flood', rig)
+        after = {name: _rss_mb(proc.pid) for name, proc in rig.procs.items()}
+        server_input = next(s for _, msg in reversed(probe.diagnostics) for s in msg.status
+                            if s.name == SERVER_INPUT_STATUS)
+    rig.procs.pop('recorder')
+    recorder.send_signal(signal.SIGINT)
+    out, _ = recorder.communicate(timeout=60)
+    assert recorder.returncode == 0
+    summary = json.loads(out.splitlines()[-1])
+
+    growth = {name: round(after[name] - before[name], 1) for name in before}
+    values = {v.key: v.value for v in server_input.values}
+    print(f'RSS MB before {before}, growth {growth}; server: {server_input.message}; '
+          f'recorder: {summary["unparsable_sets"]} unparsable sets')
+    assert all(g < RSS_GROWTH_MB for g in growth.values()), growth
+    assert int(values.get(f'rejected: {MALFORMED}', 0)) > 0, values
+    assert summary['unparsable_sets'] > 0
