@@ -15,6 +15,7 @@ import copy
 import multiprocessing
 import queue
 import threading
+from collections.abc import Sequence
 from multiprocessing.connection import Connection, wait
 
 from compound_eyes.camera.source import StampSource
@@ -149,13 +150,17 @@ class CaptureEngine:
             return None
 
     def offer_delay_command(self, client_id: str, tick_period_ns: object, delay_ns: object,
-                            sequence: object, expires_ns: object) -> OfferVerdict:
-        """Vet a PhaseDelay command, fields as received; the delay slews to an accepted one.
+                            sequence: object, expires_ns: object,
+                            channel_ids: Sequence[object] = (),
+                            channel_delays_ns: Sequence[object] = ()) -> OfferVerdict:
+        """Vet a PhaseDelay command, fields as received; the delays slew to an accepted one.
 
-        Any thread may call this; the delay moves one bounded step per tick and reaches the
-        workers ahead of the tick it applies to.
+        Any thread may call this; each channel's delay moves one bounded step per tick and
+        reaches its worker ahead of the tick it applies to. Channels the command does not
+        name take delay_ns.
         """
-        return self._delays.offer(client_id, tick_period_ns, delay_ns, sequence, expires_ns)
+        return self._delays.offer(client_id, tick_period_ns, delay_ns, sequence, expires_ns,
+                                  channel_ids, channel_delays_ns)
 
     def stats(self) -> EngineStats:
         """Return a snapshot of the counters."""
@@ -190,7 +195,8 @@ class CaptureEngine:
         return WorkerJob(
             handle.party, len(self._specs), handle.spec, handle.ring.spec,
             self._rendezvous.name, self.schedule.fps, self.clock, self.image_format,
-            self._delays.cell, handle.heartbeat, handle.reopens, self._stop_flag, writer,
+            self._delays.cells[handle.spec.channel_id], handle.heartbeat, handle.reopens,
+            self._stop_flag, writer,
             *self._backoff, self.realtime_priority)
 
     def _collect(self) -> None:

@@ -87,9 +87,8 @@ class FrameRecord:
 class TickDelay:
     """How long after T_k each camera waited on one tick, and the command that set it.
 
-    The engine's one record of the delay: the workers were told the same numbers ahead of
-    the tick. Every channel has the client's delay today; keyed by channel, a delay per
-    camera flows into the sets unchanged.
+    The engine's one record of the delay: each worker was told its channel's number ahead
+    of the tick. Channels differ when the server corrects for their latencies.
     """
 
     channels_ns: Mapping[str, int]
@@ -119,7 +118,7 @@ class FrameSet:
 
     @property
     def phase_delay_ns(self) -> int:
-        """Return the client's delay for this tick, the one every camera applied."""
+        """Return the longest delay any camera applied on this tick."""
         return self.delay.latest_ns
 
     @property

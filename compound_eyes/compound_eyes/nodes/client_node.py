@@ -97,7 +97,7 @@ class ClientNode(Node):
     def _on_phase_delay(self, msg: PhaseDelay) -> None:
         verdict = self.engine.offer_delay_command(
             msg.client_id, msg.tick_period_ns, msg.delay_ns, msg.sequence,
-            ns_from_time(msg.expires))
+            ns_from_time(msg.expires), msg.channel_ids, msg.channel_delays_ns)
         if verdict not in (OfferVerdict.ACCEPTED, OfferVerdict.OTHER_CLIENT):
             self.get_logger().warning(f'ignored PhaseDelay seq {msg.sequence}: {verdict.value}',
                                       throttle_duration_sec=5.0)

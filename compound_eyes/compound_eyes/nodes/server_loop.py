@@ -2,10 +2,12 @@
 
 The input is a FrameSetTiming (an rclpy message, or any object with its fields). The tick
 period is learned from the first set the estimator accepts (garbage must not define the rig);
-sets with another period are rejected. Delays are read per channel; the estimator takes one
-applied delay per set, so a set whose channels report different delays is rejected rather
-than guessed at. Command sequence numbers start from the synced time in microseconds, so they
-keep increasing across server restarts and clients never take a restarted server for a replay.
+sets with another period are rejected. Delays are read per channel: ChannelOffsets learns
+each camera's latency relative to its client's latest camera and hands the per-client
+estimator one delay per set; each command carries the client's delay and, per channel, that
+delay corrected by the channel's offset. Command sequence numbers start from the synced
+time in microseconds, so they keep increasing across server restarts and clients never take
+a restarted server for a replay.
 """
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from compound_eyes_msgs.msg import PhaseDelay
 
 from compound_eyes.config.server import ServerConfig
 from compound_eyes.interfaces.stamps import ns_from_time, time_from_ns
+from compound_eyes.phase.channel_offsets import ChannelOffsets, ChannelState
 from compound_eyes.phase.estimator import ClientState, PhaseEstimator, SetVerdict
 
 _MIN_PERIOD_NS = 1_000_000           # 1000 fps, the client's limit
@@ -21,7 +24,6 @@ PERIOD_OUT_OF_RANGE = f'tick_period_ns outside [{_MIN_PERIOD_NS}, {_MAX_PERIOD_N
 PERIOD_DIFFERS = "tick_period_ns differs from the rig's"
 MALFORMED = 'not a FrameSetTiming in CDR'
 CHANNELS_MISMATCH = 'per-channel arrays differ in length'
-DELAYS_DIFFER = 'phase delays differ between channels'
 
 
 class ServerLoop:
@@ -30,6 +32,7 @@ class ServerLoop:
     def __init__(self, config: ServerConfig) -> None:
         self.config = config
         self.estimator: PhaseEstimator | None = None
+        self.channels: ChannelOffsets | None = None
         self.accepted = 0
         self.rejected: dict[str, int] = {}      # reason -> count (fixed texts: bounded)
         self._sequence = 0
@@ -50,16 +53,21 @@ class ServerLoop:
         if problem:
             self.reject(problem)
             return problem
-        delays = timing.phase_delays_ns
         estimator = self.estimator or self._new_estimator(period)
+        channels = self.channels if self.estimator else _channel_offsets(estimator)
+        scheduled = ns_from_time(timing.header.stamp)
+        per_channel = (timing.channel_ids, timing.capture_stamps_ns, timing.phase_delays_ns,
+                       scheduled)
+        seen = channels.estimator_input(timing.client_id, *per_channel)
         verdict = estimator.observe(
-            timing.client_id, timing.tick, ns_from_time(timing.header.stamp),
-            delays[0] if len(delays) else 0,      # no channel: rejected for want of stamps
-            timing.capture_stamps_ns, now_ns, missing_count=len(timing.missing_channel_ids))
+            timing.client_id, timing.tick, scheduled, seen.applied_delay_ns, seen.stamps_ns,
+            now_ns, missing_count=len(timing.missing_channel_ids))
         if verdict is not SetVerdict.ACCEPTED:
             self.reject(verdict.value)
             return verdict.value
         self.estimator = estimator      # the first accepted set fixes the rig's period
+        self.channels = channels
+        channels.learn(timing.client_id, *per_channel, now_ns)
         self.accepted += 1
         return ''
 
@@ -92,12 +100,21 @@ class ServerLoop:
             msg.sample_count = int(command.sample_count)
             msg.sequence = self._sequence
             msg.expires = expires
+            per_channel = self.channels.channel_delays(
+                command.client_id, msg.delay_ns, self.estimator.min_delay_ns,
+                self.estimator.max_delay_ns)
+            msg.channel_ids = list(per_channel)
+            msg.channel_delays_ns = list(per_channel.values())
             messages.append(msg)
         return messages
 
     def status(self, now_ns: int) -> list[ClientState]:
         """Return the estimator's view of every known client."""
         return self.estimator.status(now_ns) if self.estimator else []
+
+    def channel_states(self, client_id: str) -> list[ChannelState]:
+        """Return a client's cameras: offset, delay applied, controllable."""
+        return self.channels.states(client_id) if self.channels else []
 
     def _check_period(self, period_ns: int) -> str:
         if not _MIN_PERIOD_NS <= period_ns <= _MAX_PERIOD_NS:
@@ -117,6 +134,13 @@ def _check_channels(timing: object) -> str:
             timing.capture_stamps_ns, timing.stamp_sources, timing.stamp_uncertainties_ns,
             timing.phase_delays_ns)):
         return CHANNELS_MISMATCH
-    if count and min(timing.phase_delays_ns) != max(timing.phase_delays_ns):
-        return DELAYS_DIFFER
     return ''
+
+
+def _channel_offsets(estimator: PhaseEstimator) -> ChannelOffsets:
+    """Per-camera offsets over the estimator's window, with its limits."""
+    return ChannelOffsets(estimator.period_ns, window=estimator.window,
+                          min_samples=estimator.min_samples,
+                          probe_span_ns=estimator.probe_span_ns,
+                          max_stamp_ns=estimator.max_stamp_ns, lost_ns=estimator.lost_ns,
+                          max_clients=estimator.max_clients)

@@ -34,6 +34,8 @@ def build_sync_status(clients: list[ClientState], loop: ServerLoop, stamp: Time)
         entry.sets_received = state.sets_received
         entry.sets_missed = state.sets_missed
         entry.frames_missing = state.frames_missing
+        entry.controllable = state.controllable
+        entry.uncontrollable_channel_ids = _uncontrollable(loop, state.client_id)
         msg.clients.append(entry)
     return msg
 
@@ -56,15 +58,30 @@ def build_diagnostics(clients: list[ClientState], clock, stamp: Time,
         {'sets_accepted': loop.accepted, 'sets_rejected': rejected,
          **{f'rejected: {reason}': count for reason, count in sorted(loop.rejected.items())}}))
     for state in clients:
+        cameras = _uncontrollable(loop, state.client_id)
         array.status.append(_status(
             CLIENT_STATUS_PREFIX + state.client_id, _LEVEL[state.lock_state],
-            state.lock_state.name.lower() + ('' if state.controllable
-                                             else ' (free-running: phase not controllable)'),
+            state.lock_state.name.lower() + _controllability(state.controllable, cameras),
             {'residual_ns': state.residual_ns, 'delay_ns': state.delay_ns,
              'intra_client_spread_ns': state.intra_client_spread_ns,
              'sets_received': state.sets_received, 'sets_missed': state.sets_missed,
-             'frames_missing': state.frames_missing}))
+             'frames_missing': state.frames_missing, 'controllable': state.controllable,
+             'uncontrollable_channels': ','.join(cameras)}))
     return array
+
+
+def _uncontrollable(loop: ServerLoop, client_id: str) -> list[str]:
+    """Return the client's cameras whose phase does not follow their delay."""
+    return [c.channel_id for c in loop.channel_states(client_id) if not c.controllable]
+
+
+def _controllability(client: bool, cameras: list[str]) -> str:
+    """Return the status message's note on what the delay cannot move."""
+    if not client:
+        return ' (free-running: phase not controllable)'
+    if cameras:
+        return f' (free-running, phase not controllable: {", ".join(cameras)})'
+    return ''
 
 
 def _status(name: str, level: bytes, message: str, values: dict) -> DiagnosticStatus:

@@ -42,16 +42,22 @@ class Steered:
                        expires_ns=time.time_ns() + self.offset.get() + 60 * P) | fields
         return self.steering.offer(**command)
 
-    def delays(self, ticks: range) -> list[int]:
-        """Return the recorded delay of each tick, checking the workers would read the same."""
+    def channel_delays(self, ticks: range) -> list[dict[str, int]]:
+        """Return each tick's recorded delays, checking every worker would read its own."""
         recorded = []
         for tick in ticks:
             record = self.steering.at(tick)
             assert set(record.channels_ns) == set(CHANNELS)
-            assert len(set(record.channels_ns.values())) == 1
-            assert self.steering.cell.delay_for(tick) == record.latest_ns, tick
-            recorded.append(record.latest_ns)
+            for channel, delay in record.channels_ns.items():
+                assert self.steering.cells[channel].delay_for(tick) == delay, (tick, channel)
+            recorded.append(dict(record.channels_ns))
         return recorded
+
+    def delays(self, ticks: range) -> list[int]:
+        """Return the recorded delay of each tick, the same on every channel."""
+        recorded = self.channel_delays(ticks)
+        assert all(len(set(delays.values())) == 1 for delays in recorded)
+        return [delays[CHANNELS[0]] for delays in recorded]
 
 
 def test_the_delay_moves_one_step_per_tick_announced_ahead_of_the_tick() -> None:
@@ -81,7 +87,30 @@ def test_a_stalled_collector_skips_steps_for_ticks_workers_may_have_read() -> No
     assert all(0 <= b - a <= SLEW for a, b in zip(delays, delays[1:], strict=False))
 
 
+def test_each_channel_slews_to_its_own_delay_and_unnamed_channels_take_the_clients() -> None:
+    steered = Steered()
+    steered.at_tick(100)
+    assert steered.offer(6_000_000, sequence=3, channel_ids=['b', 'unknown'],
+                         channel_delays_ns=[8_000_000, 1]) is OfferVerdict.ACCEPTED
+    for tick in range(101, 106):
+        steered.at_tick(tick)
+    first = 103
+    assert steered.channel_delays(range(first, first + 5)) == [
+        {'a': 5_000_000, 'b': 5_000_000}, {'a': 6_000_000, 'b': 6_000_000},
+        {'a': 6_000_000, 'b': 7_000_000}, {'a': 6_000_000, 'b': 8_000_000},
+        {'a': 6_000_000, 'b': 8_000_000}]
+    assert steered.offer(7_000_000, sequence=4) is OfferVerdict.ACCEPTED   # per-client again
+    for tick in range(106, 110):
+        steered.at_tick(tick)
+    assert steered.channel_delays(range(112, 113)) == [{'a': 7_000_000, 'b': 7_000_000}]
+
+
 @pytest.mark.parametrize(('fields', 'verdict'), [
+    ({'channel_ids': ['a'], 'channel_delays_ns': [P]}, OfferVerdict.OUT_OF_RANGE),
+    ({'channel_ids': ['a'], 'channel_delays_ns': [float('inf')]}, OfferVerdict.NOT_FINITE),
+    ({'channel_ids': ['a', 'b'], 'channel_delays_ns': [1]}, OfferVerdict.NOT_FINITE),
+    ({'client_id': 'other', 'channel_ids': ['a'], 'channel_delays_ns': [P]},
+     OfferVerdict.OTHER_CLIENT),
     ({'client_id': 'other'}, OfferVerdict.OTHER_CLIENT),
     ({'delay_ns': P}, OfferVerdict.OUT_OF_RANGE),
     ({'delay_ns': float('nan')}, OfferVerdict.NOT_FINITE),

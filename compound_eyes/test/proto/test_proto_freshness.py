@@ -31,7 +31,7 @@ def test_check_flags_a_changed_msg_and_writing_fixes_it(tmp_path: Path, capsys):
     with (msg_dir / 'PhaseDelay.msg').open('a') as msg:
         msg.write('float32 confidence  # new field\n')
     assert main([*args, '--check']) == 1
-    assert '+  float confidence = 9;' in capsys.readouterr().out
+    assert '+  float confidence = ' in capsys.readouterr().out
 
     assert main(args) == 0
     assert main([*args, '--check']) == 0

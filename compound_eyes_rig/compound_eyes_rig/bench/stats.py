@@ -96,7 +96,8 @@ class BenchResult:
     relock_time_s: float | None = None
     stamp_error_ns: ArrayLike | None = None
     intra_client_spread_ns: ArrayLike | None = None
-    baseline_cross_client_error_ns: ArrayLike | None = None
+    baseline_cross_client_error_ns: ArrayLike | None = None   # nearest-stamp pairing
+    approx_cross_client_error_ns: ArrayLike | None = None     # ApproximateTime
     floor_wake_spread_ns: ArrayLike | None = None
     delivery: Delivery | None = None
     latency_ns: ArrayLike | None = None
@@ -126,10 +127,14 @@ class BenchResult:
                                                        ('median', 'p99')),
             },
             'baseline': {'nearest_pairing': {'cross_client_error_us': summarize_us(
-                self.baseline_cross_client_error_ns, ('median', 'p95', 'p99'))}},
+                self.baseline_cross_client_error_ns, ('median', 'p95', 'p99'))},
+                         'approximate_time': {'cross_client_error_us': summarize_us(
+                self.approx_cross_client_error_ns, ('median', 'p95', 'p99'))}},
             'ratio': {
                 'baseline_over_ours_median': median_ratio(self.baseline_cross_client_error_ns,
                                                           self.cross_client_error_ns),
+                'approx_over_ours_median': median_ratio(self.approx_cross_client_error_ns,
+                                                        self.cross_client_error_ns),
                 'ours_over_floor_median': median_ratio(self.cross_client_error_ns,
                                                        self.floor_wake_spread_ns),
                 'ours_over_zmq_fps': self.ours_over_zmq_fps,

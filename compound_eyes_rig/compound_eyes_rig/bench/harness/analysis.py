@@ -1,7 +1,7 @@
 """Turn a phase's rows into the run's numbers.
 
 Errors after lock, lock and relock times, stamp error, intra-client spread, latency, and the
-nearest-pairing baseline.
+two after-the-fact baselines (nearest pairing, ApproximateTime) on the free-running streams.
 """
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from compound_eyes.interfaces.schema import LockState
+from compound_eyes_rig.bench.approximate_time import approximate_time_spread_ns
 from compound_eyes_rig.bench.harness.scenario_phase import PhaseOutcome
 from compound_eyes_rig.bench.harness.ticks import (
     LOCK_THRESHOLD_NS,
@@ -120,10 +121,13 @@ def analyse(outcome: PhaseOutcome, clients: int, fps: float) -> Analysis:
                     SETTLE_S if lock_s is None else lock_s, disturbances)
 
 
-def baseline_errors_ns(outcome: PhaseOutcome, fps: float) -> np.ndarray:
-    """Nearest-stamp pairing over every camera stream of the free-running phase.
+def baseline_errors_ns(outcome: PhaseOutcome, fps: float) -> dict[str, np.ndarray]:
+    """Per formed set, the true spread of both baselines over every camera stream.
 
-    Frames from SETTLE_S on; ApproximateTime-like slop of half a period.
+    Frames from SETTLE_S on, sorted by stamp. Nearest-stamp pairing ('nearest_pairing') takes
+    frames within half a period of its anchor; message_filters' ApproximateTime
+    ('approximate_time') bounds a set's whole span, so the same reach is a full period
+    (with half a period, six free-running cameras of random phase formed no set at all).
     """
     period_ns = round(1e9 / fps)
     first_tick = outcome.t0_tick + round(SETTLE_S * 1e9 / period_ns)
@@ -136,7 +140,10 @@ def baseline_errors_ns(outcome: PhaseOutcome, fps: float) -> np.ndarray:
                 streams.setdefault((row.client, frame.channel), []).append(
                     (frame.capture_ns, frame.true_ns))
     if len(streams) < 2:
-        return np.empty(0, dtype=np.int64)
+        empty = np.empty(0, dtype=np.int64)
+        return {'nearest_pairing': empty, 'approximate_time': empty}
     ordered = [sorted(pairs) for _, pairs in sorted(streams.items())]
-    return nearest_pairing_spread_ns([[p[0] for p in s] for s in ordered],
-                                     [[p[1] for p in s] for s in ordered], period_ns // 2)
+    stamps = [[p[0] for p in s] for s in ordered]
+    truths = [[p[1] for p in s] for s in ordered]
+    return {'nearest_pairing': nearest_pairing_spread_ns(stamps, truths, period_ns // 2),
+            'approximate_time': approximate_time_spread_ns(stamps, truths, period_ns)}

@@ -47,6 +47,8 @@ def host_config(scenario: Scenario, host: HostPlan, ntp_servers: list[str], mode
     cameras = []
     for index, camera in enumerate(config.cameras):
         options = dict(camera.options, seed=host_index * SEEDS_PER_HOST + index)
+        if scenario.camera_latencies_ms:
+            options['latency_ns'] = round(scenario.camera_latencies_ms[index] * 1e6)
         if model == 'freerun':
             options['drift_ppm'] = drift_ppm(scenario, host_index, index)
         for fault in disturbances:

@@ -48,8 +48,9 @@ def build_result(measured: Measured) -> BenchResult:
     """Build the JSON result of a rig scenario, targets included."""
     scenario, main = measured.scenario, measured.main
     outcome = main.outcome
-    baseline = (baseline_errors_ns(measured.baseline, scenario.fps)
-                if measured.baseline is not None else None)
+    baselines = (baseline_errors_ns(measured.baseline, scenario.fps)
+                 if measured.baseline is not None else {})
+    baseline = baselines.get('nearest_pairing')
     details = {
         'image': f'{scenario.width}x{scenario.height} {scenario.image_format}',
         'camera_model': scenario.camera_model, 'camera_jitter_ns': scenario.jitter_ns,
@@ -78,7 +79,9 @@ def build_result(measured: Measured) -> BenchResult:
         lock_time_s=main.lock_s, relock_time_s=main.relock_time_s,
         stamp_error_ns=main.stamp_error_ns(),
         intra_client_spread_ns=main.intra_client_spread_ns(),
-        baseline_cross_client_error_ns=baseline, floor_wake_spread_ns=measured.floor_ns,
+        baseline_cross_client_error_ns=baseline,
+        approx_cross_client_error_ns=baselines.get('approximate_time'),
+        floor_wake_spread_ns=measured.floor_ns,
         delivery=delivery(outcome.sets, outcome.lives, scenario.cameras),
         latency_ns=main.latency_ns(), cpu_percent=_cpu(outcome),
         notes=list(measured.notes), details=details)
@@ -97,9 +100,16 @@ def _targets(measured: Measured, result: BenchResult) -> dict[str, Target]:
         note = checks.floor_note(summary)
         result.notes.extend([note] if note else [])
         return checks.sync_targets(summary)
+    if scenario.name == 'mixed-latency':
+        spread = summary['sync']['intra_client_spread_us']['median']
+        floor = summary['floor']['wake_spread_us']['median']
+        return {'intra_client_spread_over_floor_median': Target(
+            checks.FLOOR_FACTOR, spread / floor if spread is not None and floor else None)}
     if scenario.name == 'freerun-drift':
         return {'baseline_over_ours_median': Target(
-                    10.0, summary['ratio']['baseline_over_ours_median'], at_least=True),
+                    1.0, summary['ratio']['baseline_over_ours_median'], at_least=True),
+                'approx_over_ours_median': Target(
+                    1.0, summary['ratio']['approx_over_ours_median'], at_least=True),
                 'stamp_error_median_us': Target(
                     50.0, summary['sync']['stamp_error_us']['median'])}
     if scenario.name == 'throughput':

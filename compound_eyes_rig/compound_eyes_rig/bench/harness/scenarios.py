@@ -57,6 +57,7 @@ class Scenario:
     image_format: str = 'jpeg'
     jitter_ns: int = 20_000        # camera latency jitter (normal sigma), on top of latency
     drift_ppm: float = 0.0         # free-running cameras spread over [-drift, +drift] ppm
+    camera_latencies_ms: tuple[float, ...] = ()   # per camera of every client (else the host's)
     disturbances: tuple[Disturbance, ...] = ()
     baseline: bool = True          # run the free-running nearest-pairing comparison phase
     floor: bool = True             # measure the wake-spread floor in the same namespaces
@@ -86,6 +87,8 @@ SYNC_SCENARIOS = {scenario.name: scenario for scenario in (
     Scenario('triggered-3x1', '3 clients x 1 triggered camera', 3, 1),
     Scenario('clock-step', '3x4 triggered; client_b clock jumps 20 ms at t=20 s', 3, 4,
              disturbances=(Disturbance(CLOCK_STEP, 20.0, client='client_b', size_ms=20.0),)),
+    Scenario('mixed-latency', '2 clients x 2 triggered cameras of 1 ms and 4 ms latency', 2, 2,
+             camera_latencies_ms=(1.0, 4.0)),
     Scenario('freerun-drift', '3 clients x 2 free-running cameras, +-100 ppm', 3, 2,
              camera_model='freerun', drift_ppm=100.0),
     Scenario('churn', '3x2 triggered; client_c killed at 15 s, back at 30 s; '
