@@ -14,6 +14,20 @@ from compound_eyes.capture.shm_ring import segment_prefix
 from compound_eyes.codec.image_codec import ImageFormat, decode
 
 
+def _complete_sets(engine: CaptureEngine, sets: int, enough: int | None = None) -> list:
+    """Return the complete sets among the next `sets` the started engine emits (up to `enough`)."""
+    assert engine.wait_ready(60), engine.stats()
+    complete = []
+    for _ in range(sets):
+        frame_set = engine.next_set(timeout=2.0)
+        assert frame_set is not None
+        if frame_set.complete:
+            complete.append(frame_set)
+        if enough is not None and len(complete) >= enough:
+            break
+    return complete
+
+
 def test_synthetic_triggered_cameras_capture_through_the_engine() -> None:
     options = {'width': 160, 'height': 120, 'latency_ns': 1_000_000}
     cameras = [CameraSpec(f'c{i}', f'synthetic:triggered:c{i}',
@@ -22,15 +36,7 @@ def test_synthetic_triggered_cameras_capture_through_the_engine() -> None:
     engine = CaptureEngine(cameras, 30.0, image_format=ImageFormat('mono8'),
                            set_deadline_ns=100_000_000)
     with engine:
-        assert engine.wait_ready(60), engine.stats()
-        complete = []
-        for _ in range(60):
-            frame_set = engine.next_set(timeout=2.0)
-            assert frame_set is not None
-            if frame_set.complete:
-                complete.append(frame_set)
-            if len(complete) >= 5:
-                break
+        complete = _complete_sets(engine, 60, enough=5)
         assert len(complete) >= 5
         for frame in complete[-1].frames.values():
             assert isinstance(frame.stamp_source, StampSource)
@@ -53,13 +59,7 @@ def test_free_running_cameras_deliver_each_tick_the_frame_nearest_its_instant() 
     engine = CaptureEngine(cameras, 30.0, image_format=ImageFormat('mono8'),
                            delay_policy=DelayPolicy(initial_ns=delay))
     with engine:
-        assert engine.wait_ready(60), engine.stats()
-        complete = []
-        for _ in range(90):
-            frame_set = engine.next_set(timeout=2.0)
-            assert frame_set is not None
-            if frame_set.complete:
-                complete.append(frame_set)
+        complete = _complete_sets(engine, 90)
         assert len(complete) >= 45, engine.stats()
     offsets = [frame.capture_ns - (s.scheduled_ns + delay)
                for s in complete[5:] for frame in s.frames.values()]
