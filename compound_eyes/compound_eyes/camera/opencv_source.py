@@ -17,7 +17,8 @@ import cv2
 import numpy as np
 
 from compound_eyes.camera.clock_recovery import ClockRecovery, sample_pair
-from compound_eyes.camera.options import check_choice, check_positive, check_types
+from compound_eyes.camera.opencv_controls import CameraControls
+from compound_eyes.camera.options import check_choice, check_positive
 from compound_eyes.camera.source import CameraError, CapturedFrame, StampSource
 from compound_eyes.clock.synced import SyncedClock
 
@@ -29,12 +30,13 @@ _MAX_DRIVER_AGE_NS = 10_000_000_000   # a buffer time older than this is not a m
 
 
 @dataclass(frozen=True)
-class OpenCvConfig:
+class OpenCvConfig(CameraControls):
     """Settings of one OpenCV camera; plain values, so it pickles and comes from YAML.
 
     width/height/fps/fourcc are requested from the device (None keeps its default); frames of
     another size are resized to width x height. drain=None drains live devices and streams
-    but not files (draining a file skips its frames).
+    but not files (draining a file skips its frames). The image controls (CameraControls)
+    are set on devices and streams; a control the backend refuses fails the open.
     """
 
     width: int | None = None
@@ -50,7 +52,7 @@ class OpenCvConfig:
 
     def __post_init__(self) -> None:
         """Check every field, naming the one that is wrong."""
-        check_types('opencv', self)
+        super().__post_init__()
         check_choice('opencv', 'encoding', self.encoding, ENCODINGS)
         check_choice('opencv', 'backend', self.backend, tuple(BACKENDS))
         check_positive('opencv', self, 'width', 'height', 'fps', 'buffer_size', 'drain_fraction')
@@ -60,6 +62,10 @@ class OpenCvConfig:
                              f'got {self.fourcc!r}')
         if (self.width is None) != (self.height is None):
             raise ValueError('opencv width/height: give both or neither')
+        if (self.exposure_us is not None and self.fps is not None
+                and self.exposure_us * 1000 > 1e9 / self.fps):
+            raise ValueError(f'opencv exposure_us: {self.exposure_us} is longer than a frame '
+                             f'at fps {self.fps:g}')
 
 
 def source_kind(camera_id: str) -> str:
@@ -117,7 +123,11 @@ class OpenCvCamera:
         if not capture.isOpened():
             capture.release()
             raise CameraError(f'{self.camera_id}: could not open ({self.config.backend} backend)')
-        self._configure(capture)
+        try:
+            self._configure(capture)
+        except CameraError:
+            capture.release()
+            raise
         fps = self.config.fps or capture.get(cv2.CAP_PROP_FPS) or _DEFAULT_FPS
         self._period_ns = 1e9 / fps
         self.backend_name = capture.getBackendName()
@@ -138,6 +148,10 @@ class OpenCvCamera:
             capture.set(cv2.CAP_PROP_FPS, config.fps)
         if config.buffer_size is not None:
             capture.set(cv2.CAP_PROP_BUFFERSIZE, config.buffer_size)  # ignored where unsupported
+        refused = config.apply(capture)
+        if refused:
+            raise CameraError(f'{self.camera_id}: the {capture.getBackendName()} backend '
+                              f'refused {", ".join(refused)}')
 
     def close(self) -> None:
         """Release the device; safe to call twice."""
@@ -145,16 +159,48 @@ class OpenCvCamera:
             self._capture.release()
             self._capture = None
 
+    @property
+    def free_running(self) -> bool:
+        """Tell whether frames are chosen by their driver stamp: live V4L2 devices."""
+        return self.kind != 'file' and self.backend_name == 'V4L2'
+
     def grab(self, clock: SyncedClock) -> CapturedFrame:
         """Drain stale frames, take the newest one and stamp it."""
         read_start = clock.now_ns()
+        self._check_open()
+        grab_started = self._grab_fresh()
+        return self._frame(clock, read_start, grab_started, self._driver_time_ns())
+
+    def grab_nearest(self, clock: SyncedClock, target_ns: int) -> CapturedFrame:
+        """Take frames in order until one's stamp is no more than half a period before target_ns.
+
+        The next frame comes a frame period later, so it could not be nearer: the one taken
+        is the nearest to the target, the ones before it are drained. A frame without a
+        usable driver time ends the search (it is stamped at the read's return).
+        """
+        read_start = clock.now_ns()
+        self._check_open()
+        self._recovery.add(*sample_pair(clock.now_ns))
+        for skipped in range(self.config.drain_max + 1):
+            started = time.monotonic_ns()
+            self._grab_one()
+            driver_ns = self._driver_time_ns()
+            if (driver_ns is None or skipped == self.config.drain_max
+                    or self._recovery.map(driver_ns) >= target_ns - self._period_ns / 2):
+                break
+            self.drained += 1
+        return self._frame(clock, read_start, started, driver_ns)
+
+    def _check_open(self) -> None:
         if self._capture is None:
             raise CameraError(f'{self.camera_id}: grab() on a camera that is not open')
-        grab_started = self._grab_fresh()
+
+    def _frame(self, clock: SyncedClock, read_start: int, grab_started: int,
+               driver_ns: int | None) -> CapturedFrame:
+        """Decode the grabbed frame and stamp it: driver time if usable, else read return."""
         ok, image = self._capture.retrieve()
         if not ok or image is None:
             raise CameraError(f'{self.camera_id}: retrieve failed')
-        driver_ns = self._driver_time_ns()
         read_end = clock.now_ns()
         read_ns = time.monotonic_ns() - grab_started
         if driver_ns is not None:

@@ -57,3 +57,21 @@ class CameraSource(Protocol):
 
     def close(self) -> None:
         """Release the device; safe to call twice."""
+
+
+class FreeRunningSource(CameraSource, Protocol):
+    """A camera on its own clock that can choose among its buffered frames by stamp.
+
+    free_running tells whether this instance does (a synthetic 'freerun' camera, a live
+    OpenCV device); only then does the capture process call grab_nearest() instead of grab().
+    """
+
+    free_running: bool
+
+    def grab_nearest(self, clock: SyncedClock, target_ns: int) -> CapturedFrame:
+        """Return the frame whose stamp is nearest target_ns (synced clock), older ones drained."""
+
+
+def is_free_running(source: CameraSource) -> bool:
+    """Tell whether a source picks its frames by stamp (see FreeRunningSource)."""
+    return bool(getattr(source, 'free_running', False))

@@ -153,24 +153,66 @@ class SyntheticCamera:
         self._background = None
         self._buffer.clear()
 
+    @property
+    def free_running(self) -> bool:
+        """Tell whether this camera exposes on its own clock (the 'freerun' model)."""
+        return self.config.model == 'freerun'
+
     def grab(self, clock: SyncedClock) -> CapturedFrame:
         """Return the frame for this moment, stamped from its driver buffer time."""
-        read_start = clock.now_ns()
-        if not self._open:
-            raise CameraError(f'{self.camera_id}: grab() on a camera that is not open')
-        self._check_failure()
+        read_start = self._start_read(clock)
         if self.config.model == 'triggered':
             exposure_mono, truth, sequence = self._expose_now()
         else:
             exposure_mono, truth, sequence = self._take_buffered()
-        image = self._render(truth, sequence)
         self._recovery.add(*sample_pair(clock.now_ns))
-        capture = self._recovery.map(exposure_mono)
-        return CapturedFrame(image=image, capture_ns=capture,
+        return self._frame(clock, read_start, exposure_mono, truth, sequence)
+
+    def grab_nearest(self, clock: SyncedClock, target_ns: int) -> CapturedFrame:
+        """Freerun: return the buffered frame whose stamp is nearest target_ns (synced clock).
+
+        Frames are awaited while the newest one lies more than half a frame period before
+        the target (the next one could be nearer); older frames than the chosen one are
+        drained, the chosen one stays buffered, as the nearest to the next target too.
+        """
+        read_start = self._start_read(clock)
+        self._recovery.add(*sample_pair(clock.now_ns))
+        half = self._period_ns / 2
+        for _ in range(self.config.buffer_depth + 1):
+            self._fill_buffer(wait=not self._buffer)
+            if self._stamp(self._buffer[-1]) >= target_ns - half:
+                break
+            wait_until(self._pending_ready)
+        chosen = min(range(len(self._buffer)),
+                     key=lambda i: abs(self._stamp(self._buffer[i]) - target_ns))
+        for _ in range(chosen):
+            self._buffer.popleft()
+        self.drained += chosen
+        index = self._buffer[0]
+        mono, truth = self._exposure_truth(index)
+        return self._frame(clock, read_start, mono, truth, index)
+
+    def _start_read(self, clock: SyncedClock) -> int:
+        """Return the synced time a grab starts at; raise CameraError when it cannot."""
+        read_start = clock.now_ns()
+        if not self._open:
+            raise CameraError(f'{self.camera_id}: grab() on a camera that is not open')
+        self._check_failure()
+        return read_start
+
+    def _frame(self, clock: SyncedClock, read_start: int, exposure_mono: int, truth: int,
+               sequence: int) -> CapturedFrame:
+        """Render a frame and stamp it with its driver buffer time mapped onto the synced clock."""
+        image = self._render(truth, sequence)
+        return CapturedFrame(image=image, capture_ns=self._recovery.map(exposure_mono),
                              stamp_source=StampSource.DRIVER_BUFFER,
                              uncertainty_ns=self._recovery.residual_ns,
                              read_start_ns=read_start, read_end_ns=clock.now_ns(),
                              sequence=sequence)
+
+    def _stamp(self, index: int) -> int:
+        """Freerun: a buffered frame's driver time mapped onto the synced clock."""
+        return self._recovery.map(self._exposure_mono(index))
 
     def _check_failure(self) -> None:
         window = self.config.fail_between
@@ -200,11 +242,11 @@ class SyntheticCamera:
     def _ready_time(self, index: int) -> int:
         return self._exposure_mono(index) + max(0, round(self.config.latency_ns + self._jitter()))
 
-    def _take_buffered(self) -> tuple[int, int, int]:
-        """Freerun: move completed frames into the buffer, then hand one out."""
+    def _fill_buffer(self, wait: bool) -> None:
+        """Freerun: move completed frames into the buffer; block for one if wait (a driver read)."""
         now = time.monotonic_ns()
-        if not self._buffer and self._pending_ready > now:
-            wait_until(self._pending_ready)     # nothing new yet: block like a driver read
+        if wait and self._pending_ready > now:
+            wait_until(self._pending_ready)
             now = time.monotonic_ns()
         while self._pending_ready <= now:
             if len(self._buffer) == self._buffer.maxlen:
@@ -212,15 +254,23 @@ class SyntheticCamera:
             self._buffer.append(self._pending)
             self._pending += 1
             self._pending_ready = self._ready_time(self._pending)
+
+    def _take_buffered(self) -> tuple[int, int, int]:
+        """Freerun: move completed frames into the buffer, then hand one out."""
+        self._fill_buffer(wait=not self._buffer)
         if self.config.drain:
             index = self._buffer[-1]
             self.drained += len(self._buffer) - 1
             self._buffer.clear()
         else:
             index = self._buffer.popleft()
+        return (*self._exposure_truth(index), index)
+
+    def _exposure_truth(self, index: int) -> tuple[int, int]:
+        """Freerun: a frame's exposure on CLOCK_MONOTONIC and on the real clock."""
         mono = self._exposure_mono(index)
         device, real, _ = sample_pair(time.time_ns)
-        return mono, mono + (real - device), index
+        return mono, mono + (real - device)
 
     def _render(self, truth_ns: int, sequence: int) -> np.ndarray:
         """Copy the background, draw the moving bar and paint the timecode of truth_ns."""

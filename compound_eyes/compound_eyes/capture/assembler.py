@@ -4,7 +4,9 @@ A tick's set is emitted once every camera delivered or once the synced clock pas
 scheduled + delay + deadline (the latest camera's delay); cameras absent then are listed
 missing and count as drops. Each set carries its tick's delay record from the steering.
 Frames for ticks already emitted are late: counted and discarded. Ticks nobody delivered
-still get an (all-missing) set, so consumers see every gap.
+still get an (all-missing) set, so consumers see every gap. Free-running cameras deliver a
+tick's frame one period later (their worker picks it at the next tick's slot), so while one
+of them is present every deadline is a period later.
 """
 from __future__ import annotations
 
@@ -25,6 +27,14 @@ class SetAssembler:
         self._stats = stats
         self._pending: dict[int, dict[str, FrameRecord]] = {}
         self._next_tick: int | None = None
+        self._free_running: set[str] = set()
+
+    def set_free_running(self, channel: str, free_running: bool) -> None:
+        """Note whether a channel's frames come a period late (told when its camera opens)."""
+        if free_running:
+            self._free_running.add(channel)
+        else:
+            self._free_running.discard(channel)
 
     def add(self, tick: int, record: FrameRecord) -> bool:
         """Take a frame for a tick; False (and counted late) when that set is already out."""
@@ -41,7 +51,8 @@ class SetAssembler:
     def deadline_of(self, tick: int) -> int:
         """Return the synced time after which the tick's set goes out incomplete."""
         latest = self._delays.at(tick).latest_ns
-        return self._schedule.scheduled_ns(tick) + latest + self._deadline_ns
+        late = self._schedule.period_ns if self._free_running else 0
+        return self._schedule.scheduled_ns(tick) + latest + late + self._deadline_ns
 
     def next_deadline(self) -> int | None:
         """Return the deadline of the oldest set not yet emitted, None before any frame."""

@@ -22,6 +22,7 @@ from compound_eyes.camera.source import StampSource
 from compound_eyes.capture.assembler import SetAssembler
 from compound_eyes.capture.delay_steering import DelayPolicy, DelaySteering
 from compound_eyes.capture.records import (
+    FREE_RUNNING,
     CameraSpec,
     CameraStats,
     EngineStats,
@@ -251,6 +252,7 @@ class CaptureEngine:
             with self._lock:
                 if note.kind == 'ready':
                     handle.ready = True
+                    self._assembler.set_free_running(channel, note.detail == FREE_RUNNING)
                     self._ready.notify_all()
                 elif note.kind == 'priority':
                     self._stats.cameras[channel].priority = note.detail

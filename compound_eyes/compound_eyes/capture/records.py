@@ -54,9 +54,15 @@ class FrameNote:
     sequence: int
 
 
+FREE_RUNNING = 'free-running'   # detail of 'ready': the camera's frames are for the tick before
+
+
 @dataclass(frozen=True)
 class WorkerEvent:
-    """Worker to parent: 'ready', 'error' (camera message) or 'priority' (scheduling got)."""
+    """Worker to parent: 'ready' (detail FREE_RUNNING or ''), 'error' or 'priority'.
+
+    'error' carries the camera's message, 'priority' the scheduling the worker got.
+    """
 
     kind: str
     detail: str = ''

@@ -3,10 +3,13 @@
 Every tick the worker meets the others at the rendezvous, reads the tick's delay from the
 cell the parent announced it in, sleeps until T_k + delay on the synced clock, grabs, encodes
 in this process and writes the bytes into its shared-memory ring; the parent gets only a
-small note. Camera errors close the source and reopen it with exponential backoff while the
-loop keeps its rhythm; a missing frame is only reported. A worker that falls behind skips to
-the next reachable tick. It ignores SIGINT and SIGTERM (the parent coordinates shutdown) and
-exits when the parent sets the stop flag or disappears.
+small note. A free-running camera's slot of tick k picks the buffered frame whose stamp is
+nearest T_(k-1) + its delay for tick k-1 and ships it for tick k-1: a period later, the
+frames on both sides of that instant are in the driver's buffer. Camera errors close the
+source and reopen it with exponential backoff while the loop keeps its rhythm; a missing
+frame is only reported. A worker that falls behind skips to the next reachable tick. It
+ignores SIGINT and SIGTERM (the parent coordinates shutdown) and exits when the parent sets
+the stop flag or disappears.
 """
 from __future__ import annotations
 
@@ -16,10 +19,16 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from multiprocessing.sharedctypes import Synchronized
 
-from compound_eyes.camera.source import CameraError, CameraSource, CapturedFrame, MissingFrameError
+from compound_eyes.camera.source import (
+    CameraError,
+    CameraSource,
+    CapturedFrame,
+    MissingFrameError,
+    is_free_running,
+)
 from compound_eyes.capture.delay_cell import DelayCell
 from compound_eyes.capture.priority import CapturePriority
-from compound_eyes.capture.records import CameraSpec, FrameNote, WorkerEvent
+from compound_eyes.capture.records import FREE_RUNNING, CameraSpec, FrameNote, WorkerEvent
 from compound_eyes.capture.rendezvous import TickRendezvous
 from compound_eyes.capture.schedule import TickSchedule, sleep_until
 from compound_eyes.capture.shm_ring import FrameRing, RingSpec
@@ -84,9 +93,15 @@ class _Camera:
             self._job.reopens.value += 1
         return True
 
-    def grab(self, clock: SyncedClock) -> CapturedFrame:
-        """Grab from the open source; a success resets the backoff."""
-        frame = self._source.grab(clock)
+    @property
+    def free_running(self) -> bool:
+        """Tell whether the open source picks its frames by stamp (see FreeRunningSource)."""
+        return self._source is not None and is_free_running(self._source)
+
+    def grab(self, clock: SyncedClock, target_ns: int | None = None) -> CapturedFrame:
+        """Grab from the open source (by stamp when target_ns is given); success resets backoff."""
+        frame = (self._source.grab(clock) if target_ns is None
+                 else self._source.grab_nearest(clock, target_ns))
         self._failed = False
         self._backoff_s = self._job.backoff_initial_s
         return frame
@@ -125,7 +140,7 @@ def run_worker(job: WorkerJob) -> None:
         _beat(job)
         job.conn.send(WorkerEvent('priority', priority.description))
         if camera.open_if_due():
-            job.conn.send(WorkerEvent('ready'))
+            _ready(job, camera)
         _loop(job, camera, ring, rendezvous, parent, priority)
     finally:
         camera.close()
@@ -149,14 +164,18 @@ def _loop(job: WorkerJob, camera: _Camera, ring: FrameRing, rendezvous: TickRend
             tick += 1
             continue
         if not was_open:
-            job.conn.send(WorkerEvent('ready'))
+            _ready(job, camera)
             continue  # opening took time: take the next reachable tick
         delay = job.delays.delay_for(tick)
+        label, target = tick, None
+        if camera.free_running:
+            label = tick - 1
+            target = schedule.scheduled_ns(label) + job.delays.delay_for(label)
         try:
             priority.enter()
             sleep_until(clock, scheduled + delay)
             try:
-                frame = camera.grab(clock)
+                frame = camera.grab(clock, target)
             finally:
                 priority.leave()
             encoded = encode(frame.image, job.image_format)
@@ -167,10 +186,15 @@ def _loop(job: WorkerJob, camera: _Camera, ring: FrameRing, rendezvous: TickRend
             camera.fail(error)
         else:
             job.conn.send(FrameNote(
-                tick, ref.slot, ref.generation, ref.length, encoded.encoding, encoded.width,
+                label, ref.slot, ref.generation, ref.length, encoded.encoding, encoded.width,
                 encoded.height, encoded.compressed, frame.capture_ns, int(frame.stamp_source),
                 frame.uncertainty_ns, frame.read_start_ns, frame.read_end_ns, frame.sequence))
         tick += 1
+
+
+def _ready(job: WorkerJob, camera: _Camera) -> None:
+    """Tell the parent the camera is open, and whether its frames come one tick late."""
+    job.conn.send(WorkerEvent('ready', FREE_RUNNING if camera.free_running else ''))
 
 
 def _beat(job: WorkerJob) -> None:

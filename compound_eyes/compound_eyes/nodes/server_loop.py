@@ -5,7 +5,8 @@ period is learned from the first set the estimator accepts (garbage must not def
 sets with another period are rejected. Delays are read per channel: ChannelOffsets learns
 each camera's latency relative to its client's latest camera and hands the per-client
 estimator one delay per set; each command carries the client's delay and, per channel, that
-delay corrected by the channel's offset. Command sequence numbers start from the synced
+delay corrected by the channel's offset; a free-running channel's delay names the common
+instant its frames are picked nearest to. Command sequence numbers start from the synced
 time in microseconds, so they keep increasing across server restarts and clients never take
 a restarted server for a replay.
 """
@@ -14,9 +15,11 @@ from __future__ import annotations
 from compound_eyes_msgs.msg import PhaseDelay
 
 from compound_eyes.config.server import ServerConfig
+from compound_eyes.interfaces.schema import LockState
 from compound_eyes.interfaces.stamps import ns_from_time, time_from_ns
 from compound_eyes.phase.channel_offsets import ChannelOffsets, ChannelState
 from compound_eyes.phase.estimator import ClientState, PhaseEstimator, SetVerdict
+from compound_eyes.phase.freerun_instant import span_minimising_phase
 
 _MIN_PERIOD_NS = 1_000_000           # 1000 fps, the client's limit
 _MAX_PERIOD_NS = 10_000_000_000
@@ -87,7 +90,9 @@ class ServerLoop:
             return []
         messages = []
         expires = time_from_ns(now_ns + self.config.command_ttl_ns)
-        for command in self.estimator.commands(now_ns):
+        commands = self.estimator.commands(now_ns)
+        free_running = self._free_running_instant(now_ns)
+        for command in commands:
             if command.delay_ns is None:
                 continue
             self._sequence = max(self._sequence + 1, now_ns // 1000)
@@ -102,11 +107,27 @@ class ServerLoop:
             msg.expires = expires
             per_channel = self.channels.channel_delays(
                 command.client_id, msg.delay_ns, self.estimator.min_delay_ns,
-                self.estimator.max_delay_ns)
+                self.estimator.max_delay_ns, free_running)
             msg.channel_ids = list(per_channel)
             msg.channel_delays_ns = list(per_channel.values())
             messages.append(msg)
         return messages
+
+    def _free_running_instant(self, now_ns: int) -> int | None:
+        """Return the phase free-running cameras pick their frames nearest to (None: none).
+
+        While a client with a controllable camera is present, triggered cameras expose at the
+        target phase C, so the free-running ones follow it; otherwise the phase whose sets
+        span least.
+        """
+        target = self.estimator.target_phase_ns
+        steered = any(state.controllable and state.lock_state is not LockState.LOST
+                      and any(c.controllable for c in self.channels.states(state.client_id))
+                      for state in self.estimator.status(now_ns))
+        if steered and target is not None:
+            return int(round(target)) % self.estimator.period_ns
+        return span_minimising_phase(self.channels.free_running_phases(),
+                                     self.estimator.period_ns)
 
     def status(self, now_ns: int) -> list[ClientState]:
         """Return the estimator's view of every known client."""

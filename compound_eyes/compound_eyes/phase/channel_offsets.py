@@ -11,8 +11,9 @@ The estimator keeps its per-client model. It is fed the raw stamps of the contro
 channels with the client delay those channels represent (median of d_ch + o_ch): with the
 offsets applied its latency is the latest camera's, its phase and spread are the raw stamps'.
 A channel whose phase does not follow its own delay (a free-running camera) is flagged not
-controllable, its delay is held and it does not shape the client's estimate, unless no channel
-of the client is controllable (then the estimator judges the client as a whole).
+controllable for good and does not shape the client's estimate, unless no channel of the
+client is controllable (then the estimator judges the client as a whole). Its delay then
+names the instant its frames are picked nearest to (phase/freerun_instant.py), else it is held.
 """
 from __future__ import annotations
 
@@ -137,12 +138,13 @@ class ChannelOffsets:
         latest = max(medians.values())
         return {ch: int(round(value - latest)) for ch, value in medians.items()}
 
-    def channel_delays(self, client_id: str, delay_ns: int, low_ns: int,
-                       high_ns: int) -> dict[str, int]:
+    def channel_delays(self, client_id: str, delay_ns: int, low_ns: int, high_ns: int,
+                       free_running_ns: int | None = None) -> dict[str, int]:
         """Each known channel's delay for a client delay: delay - offset, kept in [low, high].
 
-        A channel judged not controllable keeps the delay it had then; one without an offset
-        yet applies the client's delay (the per-client model).
+        A channel judged not controllable gets free_running_ns, the instant its frames are
+        picked nearest to (T_k + that delay), or without one keeps the delay it had then; one
+        without an offset yet applies the client's delay (the per-client model).
         """
         client = self._clients.get(client_id)
         if client is None:
@@ -151,11 +153,17 @@ class ChannelOffsets:
         out = {}
         for channel_id, channel in client.channels.items():
             if channel.held_ns is not None:
-                out[channel_id] = channel.held_ns
+                out[channel_id] = channel.held_ns if free_running_ns is None else free_running_ns
             else:
                 wanted = delay_ns - offsets.get(channel_id, 0)
                 out[channel_id] = int(min(max(wanted, low_ns), high_ns))
         return out
+
+    def free_running_phases(self) -> list[float]:
+        """Each not-controllable channel's exposure phase (stamp - T_k), of every client."""
+        return [float(circular_median(c.window.rows()[:, _PHASE], self.period_ns))
+                for client in self._clients.values() for c in client.channels.values()
+                if not c.controllable and c.window.count]
 
     def states(self, client_id: str) -> list[ChannelState]:
         """Snapshot of a client's channels, in the order they were first seen."""
@@ -198,7 +206,13 @@ class ChannelOffsets:
         return out
 
     def _judge(self, channel: _Channel) -> None:
-        """Flag a channel whose phase does not follow its delay; hold its delay then."""
+        """Flag a channel whose phase does not follow its delay; hold its delay then.
+
+        The flag stays: a free-running camera whose delay now picks its frames makes its
+        phase jump by whole frames, which must not read as following the delay.
+        """
+        if not channel.controllable:
+            return
         rows = channel.window.rows()
         delays = rows[:, _DELAY]
         if len(rows) < self.min_samples or np.ptp(delays) < self.probe_span_ns:

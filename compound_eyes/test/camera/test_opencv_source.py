@@ -110,7 +110,45 @@ def test_source_kinds():
     ({'fourcc': 'MJPEG'}, 'fourcc'), ({'width': 640}, 'width/height'),
     ({'encoding': 'yuv'}, 'encoding'), ({'backend': 'dshow'}, 'backend'),
     ({'fps': -1}, 'fps'), ({'buffer_size': 'one'}, 'buffer_size'),
+    ({'exposure_us': 0}, 'exposure_us'), ({'gain': 'high'}, 'gain'),
+    ({'auto_exposure': True, 'exposure_us': 5000}, 'exposure_us'),
+    ({'autofocus': True, 'focus': 10}, 'focus'),
+    ({'auto_white_balance': True, 'white_balance_k': 4500}, 'white_balance_k'),
+    ({'exposure_us': 40_000, 'fps': 30.0}, 'exposure_us'),
 ])
 def test_bad_config_names_the_field(options, field):
     with pytest.raises(ValueError, match=field):
         OpenCvConfig(**options)
+
+
+def test_controls_map_to_v4l2_properties_manual_exposure_first():
+    controls = OpenCvConfig(exposure_us=8000, gain=4, white_balance_k=4600, focus=0)
+    assert controls.properties() == [
+        ('auto_exposure', cv2.CAP_PROP_AUTO_EXPOSURE, 1.0),      # V4L2_EXPOSURE_MANUAL
+        ('exposure_us', cv2.CAP_PROP_EXPOSURE, 80.0),            # in 100 us units
+        ('gain', cv2.CAP_PROP_GAIN, 4.0),
+        ('auto_white_balance', cv2.CAP_PROP_AUTO_WB, 0.0),
+        ('white_balance_k', cv2.CAP_PROP_WB_TEMPERATURE, 4600.0),
+        ('autofocus', cv2.CAP_PROP_AUTOFOCUS, 0.0),
+        ('focus', cv2.CAP_PROP_FOCUS, 0.0)]
+    assert OpenCvConfig(auto_exposure=True).properties() == [
+        ('auto_exposure', cv2.CAP_PROP_AUTO_EXPOSURE, 3.0)]      # aperture priority
+    assert OpenCvConfig().properties() == []                      # the device's own settings
+
+
+def test_a_backend_that_refuses_a_control_is_named_with_it(video):
+    """A real VideoCapture on a file takes no exposure control: the refusal is reported."""
+    capture = cv2.VideoCapture(str(video))
+    try:
+        assert OpenCvConfig(exposure_us=8000, gain=2).apply(capture) == [
+            'auto_exposure', 'exposure_us', 'gain']
+        assert OpenCvConfig().apply(capture) == []
+    finally:
+        capture.release()
+
+
+def test_files_are_not_free_running(video):
+    camera = OpenCvCamera(str(video))
+    camera.open()
+    assert not camera.free_running
+    camera.close()

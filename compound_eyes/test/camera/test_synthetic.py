@@ -139,3 +139,20 @@ def test_grab_before_open_names_the_camera():
 def test_bad_config_names_the_field(options, field):
     with pytest.raises(ValueError, match=field):
         SyntheticConfig(**options)
+
+
+def test_freerun_grab_nearest_picks_the_frame_nearest_the_target_and_keeps_it():
+    period = 1e9 / 30
+    camera = _camera(model='freerun', buffer_depth=6, latency_ns=MS, phase_ns=0)
+    clock = SyncedClock()
+    first = camera.grab(clock)          # anchors the frame grid on the synced clock
+    for offset in (1.3, 2.6, 2.6, 4.45):
+        target = first.capture_ns + round(offset * period)
+        frame = camera.grab_nearest(clock, target)
+        truth = clock.to_real_ns(target)
+        expected = first.sequence + round(offset)
+        assert frame.sequence == expected, (offset, frame.sequence)
+        assert abs(decode(frame.image) - truth) <= period / 2 + MS
+        assert abs(frame.capture_ns - target) <= period / 2 + MS
+    camera.close()
+    assert camera.drained >= 3          # frames older than a chosen one were dropped

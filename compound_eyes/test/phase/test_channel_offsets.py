@@ -8,6 +8,7 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 import numpy as np
+import pytest
 
 from compound_eyes.config.server import ServerConfig
 from compound_eyes.interfaces.stamps import time_from_ns
@@ -106,7 +107,7 @@ def test_one_camera_per_client_is_the_per_client_model() -> None:
     assert abs(stamps[0] - stamps[1]) < 150_000
 
 
-def test_a_free_running_camera_is_flagged_and_held_while_the_triggered_ones_align() -> None:
+def test_a_free_running_camera_is_flagged_and_follows_the_triggered_ones_phase() -> None:
     client = Client('a', LATENCY_NS, freerun_phase_ns=11_000_000, seed=5)
     other = Client('b', {'cam': 2_500_000}, None, seed=6)
     loop = _run([client, other], 300)
@@ -114,9 +115,9 @@ def test_a_free_running_camera_is_flagged_and_held_while_the_triggered_ones_alig
     assert not states['free'].controllable
     assert states['fast'].controllable and states['slow'].controllable
     assert abs(client.delays['fast'] - client.delays['slow'] - 3_000_000) < 100_000
-    held = client.delays['free']
     [command] = [c for c in loop.commands((START_TICK + 300) * P) if c.client_id == 'a']
-    assert dict(zip(command.channel_ids, command.channel_delays_ns, strict=True))['free'] == held
+    target = round(loop.estimator.target_phase_ns) % P
+    assert dict(zip(command.channel_ids, command.channel_delays_ns, strict=True))['free'] == target
     assert {s.client_id: s.controllable for s in loop.status((START_TICK + 300) * P)} == {
         'a': True, 'b': True}
 
@@ -137,3 +138,48 @@ def test_sync_status_and_diagnostics_name_the_camera_that_is_not_controllable() 
     [client_a] = [s for s in diagnostics.status if s.name == name]
     assert 'not controllable: free' in client_a.message
     assert {kv.key: kv.value for kv in client_a.values}['uncontrollable_channels'] == 'free'
+
+
+class FreeRunningClient:
+    """Free-running cameras of fixed phases, each picking its frame nearest T_k + its delay."""
+
+    def __init__(self, client_id: str, phases_ns: list[float], delay_ns: int) -> None:
+        self.client_id = client_id
+        self.phases = {f'cam{i}': phase for i, phase in enumerate(phases_ns)}
+        self.delays = dict.fromkeys(self.phases, delay_ns)
+
+    def stamps(self, tick: int) -> dict[str, int]:
+        target = tick * P + np.array([self.delays[ch] for ch in self.phases])
+        phases = np.array(list(self.phases.values()))
+        nearest = target + (phases - target + P / 2) % P - P / 2
+        return dict(zip(self.phases, nearest.round().astype(int).tolist(), strict=True))
+
+    def timing(self, tick: int) -> SimpleNamespace:
+        stamps = self.stamps(tick)
+        channels = list(stamps)
+        return SimpleNamespace(
+            client_id=self.client_id, tick=tick, tick_period_ns=P,
+            header=SimpleNamespace(stamp=time_from_ns(tick * P)), channel_ids=channels,
+            capture_stamps_ns=[stamps[c] for c in channels], stamp_sources=[0] * len(channels),
+            stamp_uncertainties_ns=[0] * len(channels),
+            phase_delays_ns=[self.delays[c] for c in channels], missing_channel_ids=[])
+
+    apply = Client.apply
+
+
+def test_free_running_clients_are_told_the_instant_whose_sets_span_least() -> None:
+    phases = np.random.default_rng(11).uniform(0, P, 6)
+    ordered = np.sort(phases)
+    gaps = np.diff(np.append(ordered, ordered[0] + P))
+    widest = int(np.argmax(gaps))
+    clients = [FreeRunningClient(cid, list(phases[2 * i:2 * i + 2]), 5_000_000)
+               for i, cid in enumerate('abc')]
+    first = [s for c in clients for s in c.stamps(START_TICK).values()]
+    loop = _run(clients, 400)
+    last = START_TICK + 400
+    assert all(not s.controllable for c in clients for s in loop.channel_states(c.client_id))
+    delays = {d for c in clients for d in c.delays.values()}
+    assert len(delays) == 1                      # one common instant for every camera
+    stamps = [s for c in clients for s in c.stamps(last).values()]
+    assert max(stamps) - min(stamps) == pytest.approx(P - gaps[widest], abs=1_000)
+    assert max(first) - min(first) > max(stamps) - min(stamps) + 500_000

@@ -124,21 +124,24 @@ def analyse(outcome: PhaseOutcome, clients: int, fps: float) -> Analysis:
 def baseline_errors_ns(outcome: PhaseOutcome, fps: float) -> dict[str, np.ndarray]:
     """Per formed set, the true spread of both baselines over every camera stream.
 
-    Frames from SETTLE_S on, sorted by stamp. Nearest-stamp pairing ('nearest_pairing') takes
+    Frames from SETTLE_S on, each once (a frame published for two ticks counts once), sorted
+    by stamp. Nearest-stamp pairing ('nearest_pairing') takes
     frames within half a period of its anchor; message_filters' ApproximateTime
     ('approximate_time') bounds a set's whole span, so the same reach is a full period
     (with half a period, six free-running cameras of random phase formed no set at all).
     """
     period_ns = round(1e9 / fps)
     first_tick = outcome.t0_tick + round(SETTLE_S * 1e9 / period_ns)
-    streams: dict[tuple[str, str], list[tuple[int, int]]] = {}
+    by_truth: dict[tuple[str, str], dict[int, int]] = {}
     for row in outcome.sets:
         if row.tick < first_tick:
             continue
         for frame in row.frames:
             if frame.true_ns is not None:
-                streams.setdefault((row.client, frame.channel), []).append(
-                    (frame.capture_ns, frame.true_ns))
+                by_truth.setdefault((row.client, frame.channel), {}).setdefault(
+                    frame.true_ns, frame.capture_ns)
+    streams = {key: [(capture, truth) for truth, capture in frames.items()]
+               for key, frames in by_truth.items()}
     if len(streams) < 2:
         empty = np.empty(0, dtype=np.int64)
         return {'nearest_pairing': empty, 'approximate_time': empty}

@@ -48,8 +48,10 @@ def build_result(measured: Measured) -> BenchResult:
     """Build the JSON result of a rig scenario, targets included."""
     scenario, main = measured.scenario, measured.main
     outcome = main.outcome
-    baselines = (baseline_errors_ns(measured.baseline, scenario.fps)
-                 if measured.baseline is not None else {})
+    # free-running cameras are paired after the fact on the very frames ours published (same
+    # cameras, same phases); triggered runs need a free-running phase of their own
+    paired = outcome if scenario.camera_model == 'freerun' else measured.baseline
+    baselines = baseline_errors_ns(paired, scenario.fps) if paired is not None else {}
     baseline = baselines.get('nearest_pairing')
     details = {
         'image': f'{scenario.width}x{scenario.height} {scenario.image_format}',
@@ -66,9 +68,10 @@ def build_result(measured: Measured) -> BenchResult:
                                                       if r.client == h.client_id)
                                      for h in scenario.hosts},
         'floor': measured.floor_details,
-        'baseline': None if measured.baseline is None else {
-            'sets': len(measured.baseline.sets), 'formed_sets': int(len(baseline)),
-            'camera_model': 'freerun', 'phase_loop': False},
+        'baseline': None if paired is None else {
+            'sets': len(paired.sets), 'formed_sets': int(len(baseline)),
+            'camera_model': 'freerun', 'frames_of': 'main phase' if paired is outcome
+            else 'baseline phase (no phase loop)'},
     }
     result = BenchResult(
         scenario=scenario.name, clients=scenario.clients,
