@@ -13,10 +13,11 @@ from compound_eyes_rig.bench.harness.scenarios import (
     CAMERA_FAULT,
     CLOCK_STEP,
     KILL_CLIENT,
+    RESTART_SERVER,
     START_CLIENT,
     Scenario,
 )
-from compound_eyes_rig.bench.harness.ticks import TickSeries, score_ticks
+from compound_eyes_rig.bench.harness.ticks import ONSET_SEARCH_S, TickSeries, score_ticks
 from compound_eyes_rig.bench.stats import Target, summarize_us
 
 REJOIN_GRACE_S = 3.0    # a failed camera is retried with backoff up to 2 s
@@ -96,12 +97,33 @@ def churn(scenario: Scenario, analysis: Analysis) -> tuple[dict, dict[str, Targe
         rejoin = back['relock_s'] if rejoined else None
     dishonest = len(dishonest_sets(outcome.sets, scenario.channels))
     survivors_unlocked = kill['relock_s'] if kill else None   # 0.0: never lost the lock
+    restart = _first(analysis, RESTART_SERVER)
     details.update(survivors_unlocked_s=survivors_unlocked, rejoin_relock_s=rejoin,
-                   sets_not_listing_missing=dishonest)
+                   sets_not_listing_missing=dishonest,
+                   restart_delay_moved_us=(_delay_moved_us(analysis, restart['caused_s'])
+                                           if restart else None))
     return details, {'crashed_processes': Target(0, len(outcome.crashed)),
                      'survivors_unlocked_s': Target(0.0, survivors_unlocked),
                      'rejoin_relock_s': Target(2.0, rejoin),
                      'sets_not_listing_missing': Target(0, dishonest)}
+
+
+def _delay_moved_us(analysis: Analysis, caused_s: float) -> dict[str, float]:
+    """Return per client how far a server restart moved its applied delay, in µs.
+
+    The largest change in the ONSET_SEARCH_S after the restart, from the delay of the
+    client's last set before it.
+    """
+    moved: dict[str, float] = {}
+    before: dict[str, int] = {}
+    for row in sorted(analysis.outcome.sets, key=lambda r: r.tick):
+        at_s = analysis.tick_time_s(row.tick)
+        if at_s < caused_s:
+            before[row.client] = row.delay_ns
+        elif at_s < caused_s + ONSET_SEARCH_S and row.client in before:
+            change = abs(row.delay_ns - before[row.client]) / 1e3
+            moved[row.client] = max(moved.get(row.client, 0.0), change)
+    return dict(sorted(moved.items()))
 
 
 def _unseen_by_server_s(statuses: list[StatusRow], client: str, first_set_ns: int | None
