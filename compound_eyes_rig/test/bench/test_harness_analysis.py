@@ -8,11 +8,12 @@ import numpy as np
 import pytest
 
 from compound_eyes.config.client import ClientConfig
+from compound_eyes.interfaces.schema import LockState
 from compound_eyes_rig.bench.harness.analysis import Analysis
-from compound_eyes_rig.bench.harness.checks import _delay_moved_us
+from compound_eyes_rig.bench.harness.checks import _delay_moved_us, locked_after_listed_s
 from compound_eyes_rig.bench.harness.delivery import Life, delivery, dishonest_sets
 from compound_eyes_rig.bench.harness.params import host_config
-from compound_eyes_rig.bench.harness.rows import FrameRow, SetRow, parse
+from compound_eyes_rig.bench.harness.rows import FrameRow, SetRow, StatusRow, parse
 from compound_eyes_rig.bench.harness.scenario_phase import PhaseOutcome
 from compound_eyes_rig.bench.harness.scenarios import CAMERA_FAULT, CLOCK_STEP, scenario
 from compound_eyes_rig.bench.harness.ticks import TickSeries, first_complete_tick, score_ticks
@@ -126,3 +127,11 @@ def test_restart_delay_moved_is_the_largest_change_after_the_restart() -> None:
     analysis = Analysis(outcome, P, [], series([]), None, 0.0, [])
     assert _delay_moved_us(analysis, 20 * P / 1e9) == {'a': 300.0, 'b': 0.0}
     assert _delay_moved_us(analysis, 40 * P / 1e9) == {'a': 0.0, 'b': 0.0}
+
+
+def test_locked_after_listed_counts_each_life_from_its_first_listing() -> None:
+    acquiring, locked, lost = LockState.ACQUIRING, LockState.LOCKED, LockState.LOST
+    states = [{'a': acquiring}, {'a': acquiring, 'b': acquiring}, {'a': locked, 'b': acquiring},
+              {'a': lost, 'b': locked}, {'a': acquiring, 'b': locked}, {'a': locked}]
+    statuses = [StatusRow(i * 500 * MS, s) for i, s in enumerate(states)]
+    assert locked_after_listed_s(statuses) == {'a': [1.0, 0.5], 'b': [1.0]}
