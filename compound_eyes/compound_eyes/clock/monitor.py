@@ -29,7 +29,7 @@ DEFAULT_MAX_SLEW_NS_PER_S = 500_000      # 500 ppm, chrony's default maximum sle
 DEFAULT_STEP_THRESHOLD_NS = 10_000_000   # 10 ms: below a 20 ms clock step, above LAN jitter
 SLEW_TICK_S = 0.05                       # how often the applied offset moves toward measured
 SYSTEM_JUMP_NS = 1_000_000               # system vs monotonic clock moved more: poll at once
-JUMP_POLL_GAP_S = 0.5                    # ... but not more often: a fast system slew is no storm
+JUMP_POLL_GAP_S = 0.5                    # ... at most this often: a fast system slew is no storm
 FREE_MESSAGE = 'no NTP server configured'
 WAITING_MESSAGE = 'no NTP sample yet'
 
@@ -199,16 +199,18 @@ class ClockMonitor:
         self.clock.offset.set(offset_ns)
 
     def _run(self) -> None:
-        next_poll = last_poll = time.monotonic()
+        next_poll = time.monotonic()
+        last_jump_poll = next_poll - JUMP_POLL_GAP_S
         jumped = False
         while not self._stop.is_set():
             jumped = self.system_jumped() or jumped
             now = time.monotonic()
-            due = now >= next_poll
-            if due or (jumped and now - last_poll >= JUMP_POLL_GAP_S):
+            if now >= next_poll:
                 self.poll_once()
-                last_poll, jumped = time.monotonic(), False
-                if due:
-                    next_poll = max(next_poll + self.poll_interval_s, last_poll)
+                jumped = False
+                next_poll = max(next_poll + self.poll_interval_s, time.monotonic())
+            elif jumped and now - last_jump_poll >= JUMP_POLL_GAP_S:
+                self.poll_once()
+                jumped, last_jump_poll = False, now
             self.advance()
             self._stop.wait(max(0.0, min(SLEW_TICK_S, next_poll - time.monotonic())))
