@@ -59,6 +59,7 @@ class SimConfig:
     set_delay_ns: int = 15_000_000       # network delay of sets to the server
     max_slew_ns_per_tick: int = 2_000_000
     expiry_s: float = 1.0
+    server_restart_s: float | None = None   # a new estimator takes over here, knowing nothing
     seed: int = 1
     estimator: dict = field(default_factory=dict)   # over the server's estimator options
 
@@ -70,6 +71,7 @@ class SimResult:
     client_ids: list[str]
     times_s: np.ndarray
     errors_ns: np.ndarray     # true capture minus median of the triggered ones, modulo P
+    tick_errors_ns: np.ndarray   # the same, not modulo P: a neighbouring tick is P off
     delays_ns: np.ndarray     # delay each client applied
     locked: np.ndarray        # server lock state == LOCKED, as of the last status
     controllable: dict[str, bool]
@@ -90,8 +92,10 @@ def simulate(config: SimConfig) -> SimResult:
     """Run the closed loop tick by tick and return the true cross-client errors."""
     rng = np.random.default_rng(config.seed)
     period = config.period_ns
-    estimator = PhaseEstimator(period, **{**ServerConfig().estimator_options(),
-                                          **config.estimator})
+    options = {**ServerConfig().estimator_options(), **config.estimator}
+    estimator = PhaseEstimator(period, **options)
+    restart_row = (None if config.server_restart_s is None
+                   else int(config.server_restart_s * _NS_PER_S / period))
     clients = config.clients
     offsets = [rng.uniform(0, c.camera_spread_ns, size=c.cameras) for c in clients]
     filters: dict[str, DelayCommandFilter] = {}
@@ -101,12 +105,15 @@ def simulate(config: SimConfig) -> SimResult:
     start_tick = 1_000_000   # an arbitrary epoch-aligned start, so stamps are large numbers
     shape = (n_ticks, len(clients))
     errors, delays = np.full(shape, np.nan), np.full(shape, np.nan)
+    tick_errors = np.full(shape, np.nan)
     locked = np.zeros(shape, dtype=bool)
     lock_now: dict[str, bool] = {}
     for row in range(n_ticks):
         tick = start_tick + row
         tick_ns = tick * period
         t_s = row * period / _NS_PER_S
+        if row == restart_row:
+            estimator = PhaseEstimator(period, **options)
         while in_flight and in_flight[0][0] <= row:
             _, cid, delay, seq, expires = in_flight.popleft()
             if cid in filters:
@@ -123,12 +130,13 @@ def simulate(config: SimConfig) -> SimResult:
             estimator.observe(client.client_id, tick, tick_ns, delay,
                               [int(round(s)) for s in times],
                               tick_ns + delay + config.set_delay_ns)
-            captures[col] = float(times.mean())
+            captures[col] = float(times.mean()) - tick_ns
             delays[row, col] = delay
         reference = [v for col, v in captures.items() if not clients[col].free_running]
         if reference:
             centre = float(np.median(reference))
             for col, value in captures.items():
+                tick_errors[row, col] = value - centre
                 errors[row, col] = wrap(value - centre, period)
         if row % config.command_every_ticks == 0:
             expires = tick_ns + int(config.expiry_s * _NS_PER_S)
@@ -142,5 +150,5 @@ def simulate(config: SimConfig) -> SimResult:
             locked[row, col] = col in captures and lock_now.get(client.client_id, False)
     controllable = {s.client_id: s.controllable for s in estimator.status(n_ticks * period)}
     times_s = np.arange(n_ticks) * period / _NS_PER_S
-    return SimResult([c.client_id for c in clients], times_s, errors, delays, locked,
-                     controllable)
+    return SimResult([c.client_id for c in clients], times_s, errors, tick_errors, delays,
+                     locked, controllable)

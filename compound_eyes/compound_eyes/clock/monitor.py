@@ -2,8 +2,11 @@
 
 Small corrections are slewed (rate-limited) so stamps and schedules never jump backwards by
 surprise; a large error (or the first sample) is stepped at once, like chrony's makestep, so a
-badly set or suddenly stepped host relocks within one poll. Failures never stop the monitor:
-it keeps the last good offset, reports itself degraded, and keeps retrying.
+badly set or suddenly stepped host relocks within one poll. A jump of the system clock against
+the monotonic clock is noticed within a slew tick and polls at once instead of waiting for the
+next poll; the poll, not the jump, decides the offset, so a system clock that was stepped
+*toward* the right time is not stepped away from it. Failures never stop the monitor: it keeps
+the last good offset, reports itself degraded, and keeps retrying.
 """
 from __future__ import annotations
 
@@ -25,6 +28,8 @@ from compound_eyes.clock.synced import SyncedClock
 DEFAULT_MAX_SLEW_NS_PER_S = 500_000      # 500 ppm, chrony's default maximum slew rate ballpark
 DEFAULT_STEP_THRESHOLD_NS = 10_000_000   # 10 ms: below a 20 ms clock step, above LAN jitter
 SLEW_TICK_S = 0.05                       # how often the applied offset moves toward measured
+SYSTEM_JUMP_NS = 1_000_000               # system vs monotonic clock moved more: poll at once
+JUMP_POLL_GAP_S = 0.5                    # ... at most this often: a fast system slew is no storm
 FREE_MESSAGE = 'no NTP server configured'
 WAITING_MESSAGE = 'no NTP sample yet'
 
@@ -88,6 +93,7 @@ class ClockMonitor:
         self._applied = clock.offset.get() if self.servers else 0
         self._measured = self._applied
         self._last_slew_ns = time.monotonic_ns()
+        self._system_gap = (self._last_slew_ns, clock.system_ns() - self._last_slew_ns)
         self._degraded = bool(self.servers)
         self._message = WAITING_MESSAGE if self.servers else FREE_MESSAGE
         self._ok = 0
@@ -133,6 +139,18 @@ class ClockMonitor:
             max_change = int(self.max_slew_ns_per_s * elapsed_ns / 1e9)
             self._apply(slew_toward(self._applied, self._measured, max_change))
             return self._applied
+
+    def system_jumped(self) -> bool:
+        """Tell whether the system clock jumped against the monotonic one since the last look.
+
+        Allowed between looks: SYSTEM_JUMP_NS plus what a system NTP daemon may slew.
+        """
+        mono = time.monotonic_ns()
+        gap = self.clock.system_ns() - mono
+        last_mono, last_gap = self._system_gap
+        self._system_gap = (mono, gap)
+        allowed = SYSTEM_JUMP_NS + self.max_slew_ns_per_s * (mono - last_mono) / 1e9
+        return abs(gap - last_gap) > allowed
 
     def status(self) -> ClockStatusSnapshot:
         """Return a consistent copy of the state for publishing or logging."""
@@ -182,9 +200,17 @@ class ClockMonitor:
 
     def _run(self) -> None:
         next_poll = time.monotonic()
+        last_jump_poll = next_poll - JUMP_POLL_GAP_S
+        jumped = False
         while not self._stop.is_set():
-            if time.monotonic() >= next_poll:
+            jumped = self.system_jumped() or jumped
+            now = time.monotonic()
+            if now >= next_poll:
                 self.poll_once()
+                jumped = False
                 next_poll = max(next_poll + self.poll_interval_s, time.monotonic())
+            elif jumped and now - last_jump_poll >= JUMP_POLL_GAP_S:
+                self.poll_once()
+                jumped, last_jump_poll = False, now
             self.advance()
             self._stop.wait(max(0.0, min(SLEW_TICK_S, next_poll - time.monotonic())))

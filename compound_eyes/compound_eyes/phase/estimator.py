@@ -164,7 +164,7 @@ class PhaseEstimator:
         self.reprobe_ns = int(reprobe_s * _NS_PER_S)
         self.max_stamp_ns = int(max_stamp_periods) * self.period_ns
         self.max_clients = int(max_clients)
-        self.target_phase_ns: float | None = None   # C, wrapped into (-P/2, P/2]
+        self.target_phase_ns: float | None = None   # C: exposure offset from T_k
         self._reference_delay_ns: float | None = None
         self._tracks: dict[str, _Track] = {}
 
@@ -219,9 +219,9 @@ class PhaseEstimator:
 
     def _add_sample(self, track: _Track, offsets: np.ndarray, delay: int) -> None:
         """Reduce one set to (latency, phase, delay, spread) and feed window, jump and lock."""
-        latency = float(circular_median(offsets, self.period_ns))
+        latency = unwrapped_median(offsets, self.period_ns)
         spread = float(np.ptp(wrap(offsets - latency, self.period_ns)))
-        phase = float(wrap(latency + delay, self.period_ns))
+        phase = latency + delay
         sample = (latency, phase, float(delay), spread)
         if self._is_jump(track, latency, phase):
             track.jump_run.append(sample)
@@ -275,8 +275,8 @@ class PhaseEstimator:
         rows = track.window.rows()
         if not len(rows):
             return
-        track.latency_ns = float(circular_median(rows[:, _LATENCY], self.period_ns))
-        track.phase_ns = float(circular_median(rows[:, _PHASE], self.period_ns))
+        track.latency_ns = unwrapped_median(rows[:, _LATENCY], self.period_ns)
+        track.phase_ns = unwrapped_median(rows[:, _PHASE], self.period_ns)
         track.spread_ns = float(np.median(rows[:, _SPREAD]))
         delays = rows[:, _DELAY]
         if len(rows) >= self.min_samples and np.ptp(delays) >= self.probe_span_ns:
@@ -301,42 +301,76 @@ class PhaseEstimator:
     def _ready(self, track: _Track) -> bool:
         return not track.lost and track.window.count >= self.min_samples
 
-    def _update_target(self, latencies: dict[str, float]) -> float | None:
-        """Keep C where it is unless some client's delay would leave the allowed range.
+    def _update_target(self, participants: dict[str, _Track]) -> None:
+        """Choose C once, then keep it where it is unless some client's delay cannot reach it.
 
-        Works in a frame centred on the group's circular median latency m, where the
-        delays C - L_i are plain differences. C may be anywhere in [hi + min, lo + max]
-        (lo, hi: extreme latencies); when outside, it moves just inside by the headroom.
-        Returns C relative to m, or None without participants.
+        C is an exposure offset from T_k, not a phase modulo P: a client whose delay is
+        C - L exposes at k*P + C, so its set of tick k holds the same instant as everyone
+        else's. A client that C - L cannot serve within the delay range is aligned
+        modulo P (the neighbouring tick) rather than moving C for everybody.
         """
-        if not latencies:
-            return None
-        values = np.fromiter(latencies.values(), dtype=np.float64)
-        centre = float(circular_median(values, self.period_ns))
-        rel = wrap(values - centre, self.period_ns)
+        latencies = {cid: t.latency_ns for cid, t in participants.items()}
+        reference = latencies.get(self.reference) if self.reference != 'median' else None
+        if self.target_phase_ns is None:
+            target = self._first_target(latencies, [t.phase_ns for t in participants.values()])
+        elif reference is not None and self._reference_delay_ns is not None:
+            target = reference + self._reference_delay_ns
+        else:
+            target = self.target_phase_ns
+        target = self._kept_in_reach(target, np.fromiter(latencies.values(), np.float64))
+        if reference is not None:
+            self._reference_delay_ns = target - reference
+        self.target_phase_ns = target
+
+    def _first_target(self, latencies: dict[str, float], phases: list[float]) -> float:
+        """Return the first C: the phase the clients already share, reachable on one tick.
+
+        The median of the capture phases moves the clients least: a restarted or standby
+        server adopts the phase a locked rig applies (no client moves at all), a cold rig
+        moves each client only by its latency's distance from the others'. When some present
+        client cannot reach that phase on the same tick as the others, C is moved to where
+        all can, `headroom_ns` inside the delay range (if the latencies allow it at all).
+        """
+        values = np.fromiter(latencies.values(), np.float64)
+        low = float(values.max()) + self.min_delay_ns
+        high = float(values.min()) + self.max_delay_ns
+        wanted = float(np.median(phases))
+        if low > high or low <= wanted <= high:
+            return wanted
+        margin = min(self.headroom_ns, (high - low) / 2.0)
+        return min(max(wanted, low + margin), high - margin)
+
+    def _reaches(self, target: float, latency: float) -> bool:
+        """Tell whether some delay in range puts a client of this latency at C (modulo P)."""
+        middle = (self.min_delay_ns + self.max_delay_ns) / 2.0
+        delay = middle + float(wrap(target - latency - middle, self.period_ns))
+        return self.min_delay_ns <= delay <= self.max_delay_ns
+
+    def _kept_in_reach(self, target: float, latencies: np.ndarray) -> float:
+        """Return C unchanged while every client reaches it, else moved just inside.
+
+        The move is computed in a frame centred on the group's circular median latency m,
+        where the delays C - L_i are plain differences: C may be anywhere in
+        [hi + min, lo + max] (lo, hi: extreme latencies) and moves just inside by the
+        headroom; of its representatives modulo P the one nearest the old C is kept.
+        """
+        if all(self._reaches(target, latency) for latency in latencies):
+            return target
+        centre = float(circular_median(latencies, self.period_ns))
+        rel = wrap(latencies - centre, self.period_ns)
         low = float(rel.max()) + self.min_delay_ns
         high = float(rel.min()) + self.max_delay_ns
         middle = (low + high) / 2.0
-        ref_rel = (float(wrap(latencies[self.reference] - centre, self.period_ns))
-                   if self.reference != 'median' and self.reference in latencies else None)
-        if self.target_phase_ns is None:
-            target = min(low + self.headroom_ns, middle)
-        elif ref_rel is not None and self._reference_delay_ns is not None:
-            target = ref_rel + self._reference_delay_ns
-        else:
-            base = float(wrap(self.target_phase_ns - centre, self.period_ns))
-            target = min((base + k * self.period_ns for k in (-1, 0, 1)),
-                         key=lambda c: abs(c - middle))
+        base = float(wrap(target - centre, self.period_ns))
+        moved = min((base + k * self.period_ns for k in (-1, 0, 1)),
+                    key=lambda c: abs(c - middle))
         if low > high:
-            target = middle
-        elif target < low:
-            target = min(low + self.headroom_ns, middle)
-        elif target > high:
-            target = max(high - self.headroom_ns, middle)
-        if ref_rel is not None:
-            self._reference_delay_ns = target - ref_rel
-        self.target_phase_ns = float(wrap(centre + target, self.period_ns))
-        return target - centre
+            moved = middle
+        elif moved < low:
+            moved = min(low + self.headroom_ns, middle)
+        elif moved > high:
+            moved = max(high - self.headroom_ns, middle)
+        return target + float(wrap(centre + moved - target, self.period_ns))
 
     # -- output --------------------------------------------------------------------------
 
@@ -350,8 +384,11 @@ class PhaseEstimator:
             if not track.controllable and now_ns - track.held_since_ns > self.reprobe_ns:
                 track.controllable = True   # probe again: a noisy judgement must not stick
         ready = {cid: t for cid, t in self._tracks.items() if self._ready(t)}
-        participants = {cid: t.latency_ns for cid, t in ready.items() if t.controllable}
-        if self._update_target(participants) is None and self.target_phase_ns is None:
+        participants = {cid: t for cid, t in ready.items() if t.controllable}
+        waiting = any(not t.lost and not self._ready(t) for t in self._tracks.values())
+        if participants and not (self.target_phase_ns is None and waiting):
+            self._update_target(participants)   # the first C waits for every sending client
+        if self.target_phase_ns is None:
             return []
         out = []
         for client_id, track in ready.items():
@@ -393,6 +430,17 @@ class PhaseEstimator:
             sets_missed=track.sets_missed,
             frames_missing=track.frames_missing,
         ) for client_id, track in self._tracks.items()]
+
+
+def unwrapped_median(values: np.ndarray, period_ns: int) -> float:
+    """Return the circular median as its representative nearest the plain median.
+
+    Modulo P it is robust to a free-running camera's whole-frame jumps; unwrapped it keeps
+    a triggered client's latency of more than P/2 as it is, so its delay can put its
+    exposure on the same tick as everyone else's.
+    """
+    centre = float(circular_median(values, period_ns))
+    return centre + period_ns * round((float(np.median(values)) - centre) / period_ns)
 
 
 def robust_slope(x: np.ndarray, y: np.ndarray, min_dx: float) -> float | None:

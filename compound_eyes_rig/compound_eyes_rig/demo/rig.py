@@ -136,7 +136,12 @@ def _lock_time(monitor, elapsed: float) -> float | None:
     status = monitor.latest_status
     if status and len(status.clients) == len(DEMO_CLIENTS) and all(
             c.lock_state == LockState.LOCKED for c in status.clients):
-        print(f'demo: all clients locked after {elapsed:.1f} s')
+        after = ', '.join(
+            f'{client} {monitor.first_locked_s[client] - first:.1f} s'
+            for client, first in sorted(monitor.first_seen_s.items())
+            if client in monitor.first_locked_s)
+        print(f'demo: all clients locked after {elapsed:.1f} s; in the server\'s status each '
+              f'LOCKED this long after it first appeared (to a status period): {after}')
         return elapsed
     return None
 

@@ -14,6 +14,7 @@ from rclpy.node import Node
 from compound_eyes.camera.timecode import decode
 from compound_eyes.interfaces import schema
 from compound_eyes.interfaces.images import frame_image
+from compound_eyes.interfaces.schema import LockState
 from compound_eyes.interfaces.stamps import ns_from_time
 from compound_eyes.nodes.qos import STATUS_QOS, image_qos
 from compound_eyes_rig.truth.tick_truth import FrameTruth, TickScore, TickTruthCollector
@@ -29,6 +30,8 @@ class TruthMonitor(Node):
         self.scores: list[TickScore] = []
         self.undecodable = 0
         self.latest_status: SyncStatus | None = None
+        self.first_seen_s: dict[str, float] = {}    # client -> first status listing it
+        self.first_locked_s: dict[str, float] = {}  # client -> first status showing it LOCKED
         self._lock = threading.Lock()
         for topic in frame_topics:
             self.create_subscription(SyncedFrameSet, topic, self._on_set,
@@ -43,6 +46,12 @@ class TruthMonitor(Node):
 
     def _on_status(self, msg: SyncStatus) -> None:
         self.latest_status = msg
+        now = time.monotonic()
+        for client in msg.clients:
+            if client.lock_state != LockState.LOST:
+                self.first_seen_s.setdefault(client.client_id, now)
+            if client.lock_state == LockState.LOCKED:
+                self.first_locked_s.setdefault(client.client_id, now)
 
     def _on_set(self, msg: SyncedFrameSet) -> None:
         if msg.tick % self.sample_every:

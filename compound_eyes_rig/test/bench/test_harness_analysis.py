@@ -8,9 +8,13 @@ import numpy as np
 import pytest
 
 from compound_eyes.config.client import ClientConfig
+from compound_eyes.interfaces.schema import LockState
+from compound_eyes_rig.bench.harness.analysis import Analysis
+from compound_eyes_rig.bench.harness.checks import _delay_moved_us, locked_after_listed_s
 from compound_eyes_rig.bench.harness.delivery import Life, delivery, dishonest_sets
 from compound_eyes_rig.bench.harness.params import host_config
-from compound_eyes_rig.bench.harness.rows import FrameRow, SetRow, parse
+from compound_eyes_rig.bench.harness.rows import FrameRow, SetRow, StatusRow, parse
+from compound_eyes_rig.bench.harness.scenario_phase import PhaseOutcome
 from compound_eyes_rig.bench.harness.scenarios import CAMERA_FAULT, CLOCK_STEP, scenario
 from compound_eyes_rig.bench.harness.ticks import TickSeries, first_complete_tick, score_ticks
 from compound_eyes_rig.bench.stats import Delivery
@@ -113,3 +117,21 @@ def test_unknown_names_and_bad_options_fail_with_a_clear_message() -> None:
         done = subprocess.run([sys.executable, '-m', 'compound_eyes.cli.main', 'bench', *args],
                               capture_output=True, text=True, timeout=60)
         assert done.returncode != 0 and text in done.stdout + done.stderr, args
+
+
+def test_restart_delay_moved_is_the_largest_change_after_the_restart() -> None:
+    delays = {'a': [5 * MS] * 30 + [5 * MS + 300_000] * 30, 'b': [7 * MS] * 60}
+    sets = [SetRow(client, 100 + i, 0, 0, delay, (), ())
+            for client, values in delays.items() for i, delay in enumerate(values)]
+    outcome = PhaseOutcome(sets, [], 100, 0.0, [], [], {}, [], 0)
+    analysis = Analysis(outcome, P, [], series([]), None, 0.0, [])
+    assert _delay_moved_us(analysis, 20 * P / 1e9) == {'a': 300.0, 'b': 0.0}
+    assert _delay_moved_us(analysis, 40 * P / 1e9) == {'a': 0.0, 'b': 0.0}
+
+
+def test_locked_after_listed_counts_each_life_from_its_first_listing() -> None:
+    acquiring, locked, lost = LockState.ACQUIRING, LockState.LOCKED, LockState.LOST
+    states = [{'a': acquiring}, {'a': acquiring, 'b': acquiring}, {'a': locked, 'b': acquiring},
+              {'a': lost, 'b': locked}, {'a': acquiring, 'b': locked}, {'a': locked}]
+    statuses = [StatusRow(i * 500 * MS, s) for i, s in enumerate(states)]
+    assert locked_after_listed_s(statuses) == {'a': [1.0, 0.5], 'b': [1.0]}

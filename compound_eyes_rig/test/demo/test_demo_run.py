@@ -1,6 +1,7 @@
 """The demo end to end: runs, stops cleanly on Ctrl-C or SIGTERM, leaves a bag and a report."""
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -66,6 +67,7 @@ def test_demo_runs_until_ctrl_c_and_leaves_a_readable_bag_and_report(ros_env, tm
     demo, output = _run_demo(ros_env, out, 'all clients locked', signal.SIGINT)
     assert demo.returncode == 0, output
     assert 'all clients locked' in output, output
+    assert re.search(r'first appeared .*: client_a \d+\.\d s, client_b \d+\.\d s', output), output
     assert (out / 'report' / 'index.html').is_file(), output
     assert (out / 'report' / 'contact_sheet.png').is_file()
 
