@@ -15,6 +15,7 @@ import socket
 from dataclasses import dataclass
 from typing import Any
 
+from compound_eyes.config.command_key import load_command_keys
 from compound_eyes.config.ntp import ntp_poll_interval_setting, ntp_servers_setting
 from compound_eyes.config.schema import Facts, Settings, read_settings, setting
 from compound_eyes.config.section import Section
@@ -109,9 +110,14 @@ class ClientConfig(Settings):
     set_deadline_ms: float = setting(0.0, 'how long after the scheduled grab a set waits for '
                                           'its last camera, ms; 0: one tick period',
                                      minimum=0.0)
+    command_key_file: tuple[str, ...] = setting((), 'rig key files that verify PhaseDelay '
+                                                    'commands, comma-separated (old and new '
+                                                    'while a key is rotated); empty: commands '
+                                                    'are not authenticated')
     qos: QosConfig = dataclasses.field(default_factory=QosConfig)
     simulation: SimulationConfig = dataclasses.field(default_factory=SimulationConfig)
     cameras: tuple[CameraConfig, ...] = ()
+    command_keys: tuple[bytes, ...] = dataclasses.field(default=(), repr=False)  # from the files
 
     @classmethod
     def read(cls, top: Section) -> ClientConfig:
@@ -124,7 +130,8 @@ class ClientConfig(Settings):
         if config.initial_delay_ms >= period_ms:
             raise top.error('initial_delay_ms', f'must be < the tick period ({period_ms:g} ms), '
                                                 f'got {config.initial_delay_ms:g}')
-        return config
+        return dataclasses.replace(
+            config, command_keys=load_command_keys(top, config.command_key_file))
 
     def to_parameters(self) -> dict[str, Any]:
         """Return the ROS parameter mapping, camera_config included."""

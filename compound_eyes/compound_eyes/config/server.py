@@ -1,9 +1,11 @@
 """Settings of the server node, read from ROS-form parameters."""
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
+from compound_eyes.config.command_key import load_command_keys
 from compound_eyes.config.ntp import ntp_poll_interval_setting, ntp_servers_setting
 from compound_eyes.config.schema import Settings, read_settings, setting
 from compound_eyes.config.section import Section
@@ -34,16 +36,20 @@ class ServerConfig(Settings):
                                                'timing topics', positive=True, live=True)
     ntp_servers: tuple[str, ...] = ntp_servers_setting()
     ntp_poll_interval_s: float = ntp_poll_interval_setting()
+    command_key_file: str = setting('', 'rig key file (compound-eyes keygen) the server signs '
+                                        'every PhaseDelay with; empty: commands unsigned')
+    command_key: bytes = dataclasses.field(default=b'', repr=False)   # read from the file
 
     @classmethod
     def read(cls, top: Section) -> ServerConfig:
-        """Read every setting; forget_timeout_s must not be shorter than lost_timeout_s."""
+        """Read every setting and the key; forget_timeout_s must be >= lost_timeout_s."""
         config = read_settings(cls, top)
         if config.forget_timeout_s < config.lost_timeout_s:
             raise top.error('forget_timeout_s', f'must be >= lost_timeout_s '
                                                 f'({config.lost_timeout_s:g}), '
                                                 f'got {config.forget_timeout_s:g}')
-        return config
+        keys = load_command_keys(top, [config.command_key_file] if config.command_key_file else [])
+        return dataclasses.replace(config, command_key=keys[0] if keys else b'')
 
     @property
     def command_period_s(self) -> float:

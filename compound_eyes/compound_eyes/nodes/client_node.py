@@ -1,8 +1,8 @@
 """The client node: runs the capture engine, publishes each tick's SyncedFrameSet and timing.
 
 All timing work happens in the capture processes and the engine, which also owns the phase
-delay; this node forwards PhaseDelay commands to the engine, publishes its sets and reports
-its clock.
+delay; this node forwards PhaseDelay commands to the engine (with a rig key, only those whose
+signature verifies), publishes its sets and reports its clock and command status.
 """
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import time
 from collections.abc import Sequence
 
 from compound_eyes_msgs.msg import ClockStatus, FrameSetTiming, PhaseDelay, SyncedFrameSet
+from diagnostic_msgs.msg import DiagnosticArray
 from rclpy.node import Node
 
 from compound_eyes.capture.delay_steering import DelayPolicy
@@ -21,13 +22,15 @@ from compound_eyes.clock.synced import ClockErrorModel, SharedOffset, SyncedCloc
 from compound_eyes.config.capture_setup import camera_specs, image_format
 from compound_eyes.config.client import ClientConfig
 from compound_eyes.interfaces import schema
-from compound_eyes.interfaces.stamps import ns_from_time
+from compound_eyes.interfaces.stamps import ns_from_time, time_from_ns
 from compound_eyes.nodes.clock_status_msg import build_clock_status
+from compound_eyes.nodes.command_status_msg import build_command_diagnostics
 from compound_eyes.nodes.dds_profile import use_large_frame_profile
 from compound_eyes.nodes.frame_set_msg import build_frame_set, build_timing
 from compound_eyes.nodes.lifecycle import run_until_signal
 from compound_eyes.nodes.parameters import declare_settings, parameter_source, params_files
 from compound_eyes.nodes.qos import COMMAND_QOS, STATUS_QOS, TIMING_QOS, image_qos
+from compound_eyes.phase.command_auth import CommandVerifier
 from compound_eyes.phase.command_filter import OfferVerdict
 
 NODE_NAME = 'compound_eyes_client'
@@ -70,9 +73,13 @@ class ClientNode(Node):
         self.timing_pub = self.create_publisher(
             FrameSetTiming, schema.SYNCED_FRAMES_TIMING, TIMING_QOS)
         self.clock_pub = self.create_publisher(ClockStatus, schema.CLOCK_STATUS, STATUS_QOS)
+        self.verifier = CommandVerifier(config.command_keys)
+        self._refused_reported = 0
+        self.diag_pub = self.create_publisher(DiagnosticArray, schema.DIAGNOSTICS, STATUS_QOS)
         self.create_subscription(PhaseDelay, schema.PHASE_DELAY, self._on_phase_delay,
                                  COMMAND_QOS)
         self.create_timer(1.0, self._publish_clock_status)
+        self.create_timer(1.0, self._publish_command_status)
         self._stop = threading.Event()
         self._publisher_thread = threading.Thread(target=self._publish_sets, daemon=True)
 
@@ -95,9 +102,11 @@ class ClientNode(Node):
         self.monitor.stop()
 
     def _on_phase_delay(self, msg: PhaseDelay) -> None:
-        verdict = self.engine.offer_delay_command(
-            msg.client_id, msg.tick_period_ns, msg.delay_ns, msg.sequence,
-            ns_from_time(msg.expires))
+        verdict = self.verifier.check(msg)
+        if verdict:
+            verdict = self.engine.offer_delay_command(
+                msg.client_id, msg.tick_period_ns, msg.delay_ns, msg.sequence,
+                ns_from_time(msg.expires))
         if verdict not in (OfferVerdict.ACCEPTED, OfferVerdict.OTHER_CLIENT):
             self.get_logger().warning(f'ignored PhaseDelay seq {msg.sequence}: {verdict.value}',
                                       throttle_duration_sec=5.0)
@@ -117,6 +126,12 @@ class ClientNode(Node):
     def _publish_clock_status(self) -> None:
         self.clock_pub.publish(build_clock_status(self.monitor.status(), self.config.client_id,
                                                   self.clock.now_ns()))
+
+    def _publish_command_status(self) -> None:
+        self.diag_pub.publish(build_command_diagnostics(
+            self.config.client_id, self.verifier, self._refused_reported,
+            time_from_ns(self.clock.now_ns())))
+        self._refused_reported = sum(self.verifier.refused.values())
 
 
 def main(argv: list[str] | None = None) -> int:

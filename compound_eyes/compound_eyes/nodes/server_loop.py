@@ -6,6 +6,7 @@ sets with another period are rejected. Delays are read per channel; the estimato
 applied delay per set, so a set whose channels report different delays is rejected rather
 than guessed at. Command sequence numbers start from the synced time in microseconds, so they
 keep increasing across server restarts and clients never take a restarted server for a replay.
+With a rig key every command is signed once all its fields are set.
 """
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from compound_eyes_msgs.msg import PhaseDelay
 
 from compound_eyes.config.server import ServerConfig
 from compound_eyes.interfaces.stamps import ns_from_time, time_from_ns
+from compound_eyes.phase.command_auth import sign_command
 from compound_eyes.phase.estimator import ClientState, PhaseEstimator, SetVerdict
 
 _MIN_PERIOD_NS = 1_000_000           # 1000 fps, the client's limit
@@ -92,6 +94,8 @@ class ServerLoop:
             msg.sample_count = int(command.sample_count)
             msg.sequence = self._sequence
             msg.expires = expires
+            if self.config.command_key:
+                sign_command(self.config.command_key, msg)
             messages.append(msg)
         return messages
 

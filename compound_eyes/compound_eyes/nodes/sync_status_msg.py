@@ -12,6 +12,8 @@ from compound_eyes.phase.estimator import ClientState
 
 SERVER_CLOCK_STATUS = 'compound_eyes: server clock'
 SERVER_INPUT_STATUS = 'compound_eyes: server input'
+SERVER_COMMANDS_STATUS = 'compound_eyes: server commands'
+UNAUTHENTICATED = 'commands unauthenticated (no command_key_file)'
 CLIENT_STATUS_PREFIX = 'compound_eyes: client '
 _LEVEL = {LockState.LOCKED: DiagnosticStatus.OK, LockState.ACQUIRING: DiagnosticStatus.WARN,
           LockState.LOST: DiagnosticStatus.ERROR}
@@ -40,23 +42,28 @@ def build_sync_status(clients: list[ClientState], loop: ServerLoop, stamp: Time)
 
 def build_diagnostics(clients: list[ClientState], clock, stamp: Time,
                       loop: ServerLoop) -> DiagnosticArray:
-    """Return /diagnostics: the server's clock, its timing input, and one status per client."""
+    """Return /diagnostics: the server's clock, timing input, commands, one status per client."""
     array = DiagnosticArray()
     array.header.stamp = stamp
-    array.status.append(_status(
+    array.status.append(diagnostic_status(
         SERVER_CLOCK_STATUS,
         DiagnosticStatus.WARN if clock.degraded else DiagnosticStatus.OK,
         clock.message or 'ok',
         {'server': clock.server or '', 'offset_ns': clock.applied_offset_ns,
          'delay_ns': clock.delay_ns, 'stratum': clock.stratum, 'age_s': f'{clock.age_s:.1f}'}))
     rejected = sum(loop.rejected.values())
-    array.status.append(_status(
+    array.status.append(diagnostic_status(
         SERVER_INPUT_STATUS, DiagnosticStatus.OK,
         f'{loop.accepted} timing sets accepted, {rejected} rejected',
         {'sets_accepted': loop.accepted, 'sets_rejected': rejected,
          **{f'rejected: {reason}': count for reason, count in sorted(loop.rejected.items())}}))
+    signing = bool(loop.config.command_key)
+    array.status.append(diagnostic_status(
+        SERVER_COMMANDS_STATUS, DiagnosticStatus.OK,
+        'commands signed with the rig key' if signing else UNAUTHENTICATED,
+        {'signed': str(signing).lower()}))
     for state in clients:
-        array.status.append(_status(
+        array.status.append(diagnostic_status(
             CLIENT_STATUS_PREFIX + state.client_id, _LEVEL[state.lock_state],
             state.lock_state.name.lower() + ('' if state.controllable
                                              else ' (free-running: phase not controllable)'),
@@ -67,7 +74,8 @@ def build_diagnostics(clients: list[ClientState], clock, stamp: Time,
     return array
 
 
-def _status(name: str, level: bytes, message: str, values: dict) -> DiagnosticStatus:
+def diagnostic_status(name: str, level: bytes, message: str, values: dict) -> DiagnosticStatus:
+    """Build one compound_eyes DiagnosticStatus; values become text."""
     status = DiagnosticStatus(name=name, level=level, message=message,
                               hardware_id='compound_eyes')
     status.values = [KeyValue(key=key, value=str(value)) for key, value in values.items()]
