@@ -11,7 +11,7 @@ from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus
 from compound_eyes.nodes.sync_status_msg import UNAUTHENTICATED, diagnostic_status
 from compound_eyes.phase.command_auth import CommandVerifier
 
-CLIENT_COMMANDS_STATUS = 'compound_eyes: client {client_id} commands'
+CLIENT_COMMANDS_STATUS = 'compound_eyes: {client_id} commands'
 
 
 def build_command_diagnostics(client_id: str, verifier: CommandVerifier, refused_before: int,

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import rclpy
 from builtin_interfaces.msg import Time
 from compound_eyes_msgs.msg import CameraFrame, FrameSetTiming, PhaseDelay, SyncedFrameSet
+from diagnostic_msgs.msg import DiagnosticArray
 from rclpy.context import Context
 from rclpy.executors import SingleThreadedExecutor
 
@@ -23,7 +24,8 @@ from compound_eyes.camera.timecode import decode
 from compound_eyes.interfaces import schema
 from compound_eyes.interfaces.images import frame_image
 from compound_eyes.interfaces.stamps import ns_from_time, time_from_ns
-from compound_eyes.nodes.qos import COMMAND_QOS, TIMING_QOS, image_qos
+from compound_eyes.nodes.qos import COMMAND_QOS, STATUS_QOS, TIMING_QOS, image_qos
+from compound_eyes.phase.command_auth import sign_command
 
 
 @dataclass(frozen=True)
@@ -80,7 +82,7 @@ def _seen_timing(msg: FrameSetTiming) -> SeenSet:
 
 
 class ClientProbe:
-    """Subscribes to /<namespace>/synced_frames and its timing topic; publishes PhaseDelay."""
+    """Subscribes to /<namespace>/synced_frames, its timing, /diagnostics; sends PhaseDelay."""
 
     def __init__(self, namespace: str) -> None:
         self.context = Context()
@@ -96,6 +98,9 @@ class ClientProbe:
             self.node.create_subscription(
                 msg_type, f'/{namespace}/{topic}',
                 lambda msg, kind=kind, seen=seen: self._on_set(kind, seen(msg)), qos)
+        self._diagnostics: list[DiagnosticArray] = []
+        self.node.create_subscription(DiagnosticArray, schema.DIAGNOSTICS,
+                                      self._on_diagnostics, STATUS_QOS)
         self.commands = self.node.create_publisher(PhaseDelay, schema.PHASE_DELAY, COMMAND_QOS)
         self._executor = SingleThreadedExecutor(context=self.context)
         self._executor.add_node(self.node)
@@ -122,6 +127,11 @@ class ClientProbe:
         with self._lock:
             return list(self._sets[kind])
 
+    def diagnostics(self) -> list[DiagnosticArray]:
+        """Return a copy of the /diagnostics arrays received so far."""
+        with self._lock:
+            return list(self._diagnostics)
+
     def wait_until(self, done: Callable[[], bool], timeout_s: float, what: str,
                    details: Callable[[], str] = str) -> None:
         """Poll done() until true; fail naming what was awaited (plus details(), e.g. a log)."""
@@ -132,10 +142,13 @@ class ClientProbe:
             time.sleep(0.05)
 
     def send_delay(self, client_id: str, period_ns: int, delay_ns: int, sequence: int,
-                   expires: Time) -> None:
-        """Publish one PhaseDelay command as the server would."""
-        self.commands.publish(PhaseDelay(client_id=client_id, tick_period_ns=period_ns,
-                                         delay_ns=delay_ns, sequence=sequence, expires=expires))
+                   expires: Time, key: bytes | None = None) -> None:
+        """Publish one PhaseDelay command as the server would, signed with key if given."""
+        command = PhaseDelay(client_id=client_id, tick_period_ns=period_ns, delay_ns=delay_ns,
+                             sequence=sequence, expires=expires)
+        if key is not None:
+            sign_command(key, command)
+        self.commands.publish(command)
 
     @staticmethod
     def expires_in(seconds: float) -> Time:
@@ -145,6 +158,10 @@ class ClientProbe:
     def _spin(self) -> None:
         while self._running and self.context.ok():
             self._executor.spin_once(timeout_sec=0.05)
+
+    def _on_diagnostics(self, msg: DiagnosticArray) -> None:
+        with self._lock:
+            self._diagnostics.append(msg)
 
     def _on_set(self, kind: str, seen: SeenSet) -> None:
         with self._lock:

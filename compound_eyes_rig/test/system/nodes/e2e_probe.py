@@ -19,13 +19,17 @@ from rclpy.publisher import Publisher
 from compound_eyes.interfaces import schema
 from compound_eyes.interfaces.schema import LockState
 from compound_eyes.nodes.qos import COMMAND_QOS, STATUS_QOS, TIMING_QOS
+from compound_eyes.nodes.sync_status_msg import SERVER_CLOCK_STATUS
 from compound_eyes_rig.truth.monitor_node import TruthMonitor
 
 LOCKED, LOST = LockState.LOCKED, LockState.LOST
 
 
 class Probe:
-    """Records /sync_status, /diagnostics, /phase_delay and the given clients' timing sets."""
+    """Records /sync_status, /diagnostics, /phase_delay and the given clients' timing sets.
+
+    diagnostics holds the server's arrays, client_diagnostics the ones clients publish.
+    """
 
     def __init__(self, timing_clients: Sequence[str] = (),
                  frame_clients: Sequence[str] = ()) -> None:
@@ -34,12 +38,13 @@ class Probe:
         self.node = rclpy.create_node('e2e_probe')
         self.statuses: list[tuple[float, SyncStatus]] = []
         self.diagnostics: list[tuple[float, DiagnosticArray]] = []
+        self.client_diagnostics: list[tuple[float, DiagnosticArray]] = []
         self.commands: list[tuple[float, PhaseDelay]] = []
         self.sets: dict[str, list[tuple[float, FrameSetTiming]]] = {c: [] for c in timing_clients}
         self.node.create_subscription(SyncStatus, schema.SYNC_STATUS,
                                       self._recorder(self.statuses), STATUS_QOS)
         self.node.create_subscription(DiagnosticArray, schema.DIAGNOSTICS,
-                                      self._recorder(self.diagnostics), STATUS_QOS)
+                                      self._on_diagnostics, STATUS_QOS)
         self.node.create_subscription(PhaseDelay, schema.PHASE_DELAY,
                                       self._recorder(self.commands), COMMAND_QOS)
         for client in timing_clients:
@@ -58,6 +63,11 @@ class Probe:
     @staticmethod
     def _recorder(sink: list) -> Callable[[object], None]:
         return lambda msg: sink.append((time.monotonic(), msg))
+
+    def _on_diagnostics(self, msg: DiagnosticArray) -> None:
+        from_server = any(status.name == SERVER_CLOCK_STATUS for status in msg.status)
+        sink = self.diagnostics if from_server else self.client_diagnostics
+        sink.append((time.monotonic(), msg))
 
     def publisher(self, topic: str) -> Publisher:
         """Create a FrameSetTiming publisher with the timing topic's QoS (a fake client)."""

@@ -15,7 +15,9 @@ from diagnostic_msgs.msg import DiagnosticStatus
 from compound_eyes.nodes.sync_status_msg import (
     CLIENT_STATUS_PREFIX,
     SERVER_CLOCK_STATUS,
+    SERVER_COMMANDS_STATUS,
     SERVER_INPUT_STATUS,
+    UNAUTHENTICATED,
 )
 from compound_eyes_rig.demo.configs import DEMO_CLIENTS
 from compound_eyes_rig.ntp_server import free_udp_port
@@ -56,8 +58,9 @@ def test_diagnostics_show_degraded_ntp_as_warn_and_one_status_per_client(
         rig.check_alive()
 
     print('\n'.join(f'{s.name}: level {s.level[0]} {s.message!r}' for s in statuses.values()))
-    assert set(statuses) == ({SERVER_CLOCK_STATUS, SERVER_INPUT_STATUS}
+    assert set(statuses) == ({SERVER_CLOCK_STATUS, SERVER_INPUT_STATUS, SERVER_COMMANDS_STATUS}
                              | {CLIENT_STATUS_PREFIX + c for c in CLIENT_IDS})
+    assert statuses[SERVER_COMMANDS_STATUS].message == UNAUTHENTICATED
     clock = statuses[SERVER_CLOCK_STATUS]
     assert clock.level == DiagnosticStatus.WARN
     assert unreachable in clock.message, clock.message
