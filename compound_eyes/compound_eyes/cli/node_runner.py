@@ -21,7 +21,7 @@ def ros_arguments(params_file: Path | None, namespace: str | None,
 
 
 def run_node(node_main: Callable[[list[str]], int], ros_args: list[str]) -> int:
-    """Run the node; a file rcl cannot parse fails first, in one line.
+    """Run the node; a file or argument rcl cannot parse fails first, in one line.
 
     The node validates its parameters itself before it starts anything (exit 2 with the key
     and the file), so the CLI and `ros2 run` share that code. The node's main loads the
@@ -31,6 +31,6 @@ def run_node(node_main: Callable[[list[str]], int], ros_args: list[str]) -> int:
 
     problem = ros_arguments_error(ros_args)
     if problem:
-        print(f'compound-eyes: configuration error: params_file: {problem}')
+        print(f'compound-eyes: configuration error: {problem}')   # rcl names file or argument
         return CONFIG_ERROR_EXIT
     return node_main(ros_args)

@@ -9,8 +9,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from compound_eyes_msgs.msg import CameraFrame
 
+from compound_eyes.config.client import CameraConfig
+from compound_eyes.interfaces.schema import StampSource
 from compound_eyes_rig.demo.configs import DemoClient
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -21,7 +22,7 @@ from gige_fake import FakeCamera, loopback_namespace  # noqa: E402
 
 pytestmark = [pytest.mark.slow, pytest.mark.netns]
 CLIENT = 'gige_client'
-CAMERAS = {'channels': ['cam0'], 'cam0': {'camera_id': 'genicam:GC2', 'frame_timeout_ms': 500.0}}
+CAMERAS = (CameraConfig('cam0', 'genicam:GC2', {'frame_timeout_ms': 500.0}),)
 # The fake answers a trigger at its next 1 kHz grid tick, so its stamps scatter over a tick by
 # design; lock within two ticks instead of the default 0.5 ms meant for real cameras.
 LOCK_THRESHOLD_US = 2000.0
@@ -33,16 +34,15 @@ def test_client_with_a_genicam_camera_publishes_complete_sets_the_server_locks(
         rig = Rig(processes, ros_env, tmp_path)
         with Probe(timing_clients=[CLIENT]) as probe:
             rig.start_server(lock_threshold_us=LOCK_THRESHOLD_US)
-            rig.start_client(DemoClient(CLIENT, 0.0, 0.0), camera_config=CAMERAS)
+            rig.start_client(DemoClient(CLIENT, 0.0, 0.0), cameras=CAMERAS)
             wait_until(lambda: probe.all_in_state([CLIENT], LOCKED), 60,
                        f'{CLIENT} LOCKED', rig)
             sets = [msg for _, msg in probe.sets[CLIENT]]
         assert rig.stop(CLIENT) == 0, rig.log_tails()
         assert rig.stop('server') == 0, rig.log_tails()
-    complete = [s for s in sets if not s.missing_channel_ids and len(s.frames) == 1]
+    complete = [s for s in sets if not s.missing_channel_ids and list(s.channel_ids) == ['cam0']]
     assert len(complete) >= 10, (len(sets), rig.log_tails())
-    frames = [s.frames[0] for s in complete]
-    assert all(f.camera_id == 'genicam:GC2' for f in frames)
-    assert all(f.stamp_source == CameraFrame.STAMP_READ_RETURN for f in frames)
-    sequences = [f.sequence for f in frames]
-    assert sequences == sorted(set(sequences))
+    # No latch on the fake: host receive time, and the stamp says so.
+    assert all(list(s.stamp_sources) == [StampSource.READ_RETURN] for s in complete)
+    ticks = [s.tick for s in complete]
+    assert ticks == sorted(set(ticks))
