@@ -28,6 +28,7 @@ from compound_eyes.clock.waiting import leave_realtime, wait_for
 MODELS = ('triggered', 'freerun')
 ENCODINGS = ('bgr8', 'mono8')
 JITTERS = ('normal', 'uniform')
+MAX_LATENCY_NS = 1_000_000_000  # a grab-to-exposure or readout above 1 s is a typo
 _SPIN_NS = 200_000             # the last stretch of a wait is spun, not slept
 
 
@@ -71,6 +72,10 @@ class SyntheticConfig:
         check_choice('synthetic', 'jitter', self.jitter, JITTERS)
         check_positive('synthetic', self, 'width', 'height', 'fps', 'buffer_depth')
         check_positive('synthetic', self, 'latency_ns', 'jitter_ns', 'phase_ns', allow_zero=True)
+        for name in ('latency_ns', 'jitter_ns'):
+            if getattr(self, name) > MAX_LATENCY_NS:
+                raise ValueError(f'synthetic {name}: expected <= {MAX_LATENCY_NS} (1 s), '
+                                 f'got {getattr(self, name)}')
         if self.width < 64 or self.height < 48:
             raise ValueError(f'synthetic width/height: {self.width}x{self.height} is below '
                              f'64x48, too small for the timecode')

@@ -18,9 +18,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from compound_eyes.calibration.url import CalibrationUrlError, check_camera_name, resolve
-from compound_eyes.config.ntp import ntp_poll_interval_setting, ntp_servers_setting
+from compound_eyes.config.command_key import load_command_keys
+from compound_eyes.config.ntp import (
+    check_ntp_servers,
+    ntp_poll_interval_setting,
+    ntp_servers_setting,
+)
 from compound_eyes.config.schema import Facts, Settings, read_settings, setting, settings_of
-from compound_eyes.config.section import Section
+from compound_eyes.config.section import Section, identifier_problem
 
 IMAGE_FORMATS = ('bgr8', 'mono8', 'jpeg')
 RELIABILITY = ('reliable', 'best_effort')
@@ -86,7 +91,7 @@ class SimulationConfig:
     clock_step_ms: float = setting(0.0, 'step of this host\'s synced clock, ms; 0: none',
                                    minimum=-1000.0, maximum=1000.0)
     clock_step_at_s: float = setting(0.0, 'seconds after the node started when the step happens',
-                                     minimum=0.0)
+                                     minimum=0.0, maximum=86400.0)
 
     @property
     def clock_offset_ns(self) -> int:
@@ -110,7 +115,8 @@ class ClientConfig(Settings):
 
     client_id: str = setting(description='id of this client in every message; default: this '
                                          'host\'s name with - replaced by _',
-                             rule='letters, digits and _', default_factory=host_client_id)
+                             rule='ASCII letters, digits and _, at most 64',
+                             default_factory=host_client_id)
     fps: float = setting(30.0, 'capture rate of every camera, Hz', positive=True,
                          maximum=1000.0)
     width: int = setting(640, 'frame width, pixels', minimum=16, maximum=8192)
@@ -132,27 +138,34 @@ class ClientConfig(Settings):
     initial_delay_ms: float = setting(-1.0, 'delay from each tick to the grab until the '
                                             'server\'s first command, ms; negative: a quarter '
                                             'of the tick period',
-                                      maximum=1000.0, rule='< the tick period (1000 / fps)')
+                                      minimum=-1000.0, maximum=1000.0,
+                                      rule='< the tick period (1000 / fps)')
     max_delay_slew_us_per_tick: float = setting(500.0, 'largest change of the delay per tick '
                                                        'while following the server, µs',
-                                                positive=True)
+                                                positive=True, maximum=1e6)
     realtime_priority: int = setting(10, 'SCHED_FIFO priority of the capture processes while '
                                          'they wait and expose, when permitted; 0: off',
                                      minimum=0, maximum=99)
     set_deadline_ms: float = setting(0.0, 'how long after the scheduled grab a set waits for '
                                           'its last camera, ms; 0: one tick period',
-                                     minimum=0.0)
+                                     minimum=0.0, maximum=10000.0)
+    command_key_file: tuple[str, ...] = setting((), 'rig key files that verify PhaseDelay '
+                                                    'commands, comma-separated (old and new '
+                                                    'while a key is rotated); empty: commands '
+                                                    'are not authenticated')
     qos: QosConfig = dataclasses.field(default_factory=QosConfig)
     simulation: SimulationConfig = dataclasses.field(default_factory=SimulationConfig)
     cameras: tuple[CameraConfig, ...] = ()
+    command_keys: tuple[bytes, ...] = dataclasses.field(default=(), repr=False)  # from the files
 
     @classmethod
     def read(cls, top: Section) -> ClientConfig:
         """Read every setting and the cameras; check what involves several settings."""
         config = read_settings(cls, top, cameras=_cameras(top.section(CAMERA_CONFIG)))
-        if not config.client_id.replace('_', '').isalnum():
-            raise top.error('client_id', f'must be letters, digits and _, '
-                                         f'got {config.client_id!r}')
+        check_ntp_servers(top, config.ntp_servers)
+        problem = identifier_problem(config.client_id)
+        if problem:
+            raise top.error('client_id', problem)
         for camera in config.cameras:
             _check_ros_names(top.section(CAMERA_CONFIG).section(camera.channel_id), camera,
                              config.client_id)
@@ -160,7 +173,8 @@ class ClientConfig(Settings):
         if config.initial_delay_ms >= period_ms:
             raise top.error('initial_delay_ms', f'must be < the tick period ({period_ms:g} ms), '
                                                 f'got {config.initial_delay_ms:g}')
-        return config
+        return dataclasses.replace(
+            config, command_keys=load_command_keys(top, config.command_key_file))
 
     def to_parameters(self) -> dict[str, Any]:
         """Return the ROS parameter mapping, camera_config included."""
@@ -225,6 +239,8 @@ def _cameras(section: Section) -> tuple[CameraConfig, ...]:
     for channel in channels:
         if channel in seen:
             raise section.error(CHANNELS, f'duplicate channel_id {channel!r}')
+        if identifier_problem(channel):
+            raise section.error(CHANNELS, identifier_problem(channel))
         seen.add(channel)
         if not _CHANNEL_ID.fullmatch(channel):
             raise section.error(CHANNELS, f'channel id {channel!r} must be letters, digits and _, '

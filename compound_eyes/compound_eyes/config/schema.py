@@ -122,7 +122,7 @@ def _read(section: Section, item: Setting) -> Any:
         return tuple(section.text_list(name, list(default)))
     if facts.choices:
         return section.choice(name, facts.choices, default)
-    return section.text(name, default, allow_empty=default == '')   # '' default: derived
+    return section.text(name, default, allow_empty=default == '')   # '' default: derived or none
 
 
 def ros_value(value: Any) -> Any:

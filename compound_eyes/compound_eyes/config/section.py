@@ -8,6 +8,16 @@ from typing import Any
 from compound_eyes.config.errors import ConfigError
 
 _MISSING = object()
+IDENTIFIER_MAX_CHARS = 64
+
+
+def identifier_problem(text: str) -> str:
+    """Say why text is no id (client_id, channel ids): ASCII letters, digits and _; '' if it is."""
+    if not (text.isascii() and text.replace('_', '').isalnum()):
+        return f'must be ASCII letters, digits and _, got {text!r}'
+    if len(text) > IDENTIFIER_MAX_CHARS:
+        return f'must be at most {IDENTIFIER_MAX_CHARS} characters, got {len(text)}'
+    return ''
 
 
 class Section:

@@ -1,9 +1,10 @@
 """The client node: runs the capture engine, publishes each tick's SyncedFrameSet and timing.
 
 All timing work happens in the capture processes and the engine, which also owns the phase
-delay; this node forwards PhaseDelay commands to the engine, publishes its sets (and each
-camera's view of them, nodes/camera_topics.py) and reports its clock and, on /diagnostics,
-its cameras and its publishing (client_diagnostics).
+delay; this node forwards PhaseDelay commands to the engine (with a rig key, only those whose
+signature verifies), publishes its sets (and each camera's view of them,
+nodes/camera_topics.py) and reports its clock and, on /diagnostics, its cameras, its
+publishing and its commands (client_diagnostics, command_status_msg).
 """
 from __future__ import annotations
 
@@ -29,12 +30,14 @@ from compound_eyes.nodes import client_diagnostics
 from compound_eyes.nodes.camera_topics import CameraTopics
 from compound_eyes.nodes.client_diagnostics import ClientDiagnostics, camera_identities
 from compound_eyes.nodes.clock_status_msg import build_clock_status
+from compound_eyes.nodes.command_status_msg import command_status
 from compound_eyes.nodes.dds_profile import use_large_frame_profile
 from compound_eyes.nodes.frame_set_msg import build_frame_set, build_timing
 from compound_eyes.nodes.lifecycle import run_until_signal
 from compound_eyes.nodes.parameters import declare_settings, parameter_source, params_files
 from compound_eyes.nodes.publish_guard import PublishGuard
 from compound_eyes.nodes.qos import COMMAND_QOS, STATUS_QOS, TIMING_QOS, image_qos
+from compound_eyes.phase.command_auth import CommandVerifier
 from compound_eyes.phase.command_filter import OfferVerdict
 
 NODE_NAME = 'compound_eyes_client'
@@ -80,12 +83,14 @@ class ClientNode(Node):
         self.timing_pub = self.create_publisher(
             FrameSetTiming, schema.SYNCED_FRAMES_TIMING, TIMING_QOS)
         self.clock_pub = self.create_publisher(ClockStatus, schema.CLOCK_STATUS, STATUS_QOS)
+        self.verifier = CommandVerifier(config.command_keys)
+        self._refused_reported = 0
+        self.diag_pub = self.create_publisher(DiagnosticArray, schema.DIAGNOSTICS, STATUS_QOS)
         self.create_subscription(PhaseDelay, schema.PHASE_DELAY, self._on_phase_delay,
                                  COMMAND_QOS)
         self.create_timer(1.0, self._publish_clock_status)
         self.diagnostics = ClientDiagnostics(self.get_name(), config.client_id,
                                              camera_identities(specs))
-        self.diag_pub = self.create_publisher(DiagnosticArray, schema.DIAGNOSTICS, STATUS_QOS)
         self.create_timer(client_diagnostics.PERIOD_S, self._publish_diagnostics)
         self._stop = threading.Event()
         self._publisher_thread = threading.Thread(target=self._publish_sets, daemon=True)
@@ -109,9 +114,11 @@ class ClientNode(Node):
         self.monitor.stop()
 
     def _on_phase_delay(self, msg: PhaseDelay) -> None:
-        verdict = self.engine.offer_delay_command(
-            msg.client_id, msg.tick_period_ns, msg.delay_ns, msg.sequence,
-            ns_from_time(msg.expires), msg.channel_ids, msg.channel_delays_ns)
+        verdict = self.verifier.check(msg)
+        if verdict:
+            verdict = self.engine.offer_delay_command(
+                msg.client_id, msg.tick_period_ns, msg.delay_ns, msg.sequence,
+                ns_from_time(msg.expires), msg.channel_ids, msg.channel_delays_ns)
         if verdict not in (OfferVerdict.ACCEPTED, OfferVerdict.OTHER_CLIENT):
             self.get_logger().warning(f'ignored PhaseDelay seq {msg.sequence}: {verdict.value}',
                                       throttle_duration_sec=5.0)
@@ -136,9 +143,12 @@ class ClientNode(Node):
                                                   self.clock.now_ns()))
 
     def _publish_diagnostics(self) -> None:
-        self.diag_pub.publish(self.diagnostics.build(
-            self.engine.stats(), self.guard.refusals(), time.monotonic(),
-            time_from_ns(self.clock.now_ns())))
+        array = self.diagnostics.build(self.engine.stats(), self.guard.refusals(),
+                                       time.monotonic(), time_from_ns(self.clock.now_ns()))
+        array.status.append(command_status(self.get_name(), self.config.client_id,
+                                           self.verifier, self._refused_reported))
+        self._refused_reported = sum(self.verifier.refused.values())
+        self.diag_pub.publish(array)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -9,6 +9,7 @@ delay corrected by the channel's offset; a free-running channel's delay names th
 instant its frames are picked nearest to. Command sequence numbers start from the synced
 time in microseconds, so they keep increasing across server restarts and clients never take
 a restarted server for a replay.
+With a rig key every command is signed once all its fields are set.
 """
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from compound_eyes.config.server import ServerConfig
 from compound_eyes.interfaces.schema import LockState
 from compound_eyes.interfaces.stamps import ns_from_time, time_from_ns
 from compound_eyes.phase.channel_offsets import ChannelOffsets, ChannelState
+from compound_eyes.phase.command_auth import sign_command
 from compound_eyes.phase.estimator import ClientState, PhaseEstimator, SetVerdict
 from compound_eyes.phase.freerun_instant import span_minimising_phase
 
@@ -110,6 +112,8 @@ class ServerLoop:
                 self.estimator.max_delay_ns, free_running)
             msg.channel_ids = list(per_channel)
             msg.channel_delays_ns = list(per_channel.values())
+            if self.config.command_key:
+                sign_command(self.config.command_key, msg)
             messages.append(msg)
         return messages
 

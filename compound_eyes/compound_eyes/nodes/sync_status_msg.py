@@ -14,6 +14,8 @@ from compound_eyes.phase.estimator import ClientState
 # Tasks of the server's statuses; each is named status_name(<server node name>, task).
 CLOCK_TASK = 'clock'
 INPUT_TASK = 'timing input'
+COMMANDS_TASK = 'commands'
+UNAUTHENTICATED = 'commands unauthenticated (no command_key_file)'
 HARDWARE_ID = 'compound_eyes'
 _LEVEL = {LockState.LOCKED: DiagnosticStatus.OK, LockState.ACQUIRING: DiagnosticStatus.WARN,
           LockState.LOST: DiagnosticStatus.ERROR}
@@ -67,6 +69,11 @@ def build_diagnostics(node_name: str, clients: list[ClientState], clock, stamp: 
         f'{loop.accepted} timing sets accepted, {rejected} rejected',
         {'sets_accepted': loop.accepted, 'sets_rejected': rejected,
          **{f'rejected: {reason}': count for reason, count in sorted(loop.rejected.items())}}))
+    signing = bool(loop.config.command_key)
+    array.status.append(_status(
+        status_name(node_name, COMMANDS_TASK), DiagnosticStatus.OK,
+        'commands signed with the rig key' if signing else UNAUTHENTICATED,
+        {'signed': str(signing).lower()}))
     for state in clients:
         cameras = _uncontrollable(loop, state.client_id)
         array.status.append(_status(

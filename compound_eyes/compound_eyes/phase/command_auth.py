@@ -4,6 +4,10 @@ DDS Security (SROS2) is the standard answer on a ROS distro, but the Fast DDS in
 wheels is built without it; an HMAC-SHA256 over every field that changes what a client does
 works on any transport. Replays are already refused by the command filter (sequence numbers
 only grow, commands expire), so the signature needs no nonce of its own.
+
+What is signed is built from the message type itself (signed_fields): every field except the
+header and the signature, by name, so a field added to the command later is covered without
+touching the signer or the verifier.
 """
 from __future__ import annotations
 
@@ -14,11 +18,15 @@ import stat
 import struct
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
+
+from compound_eyes.phase.command_filter import OfferVerdict
 
 MIN_KEY_BYTES = 32
 SIGNATURE_BYTES = hashlib.sha256().digest_size
 
 Field = str | int
+UNSIGNED_FIELDS = frozenset({'header', 'signature'})   # the stamp changes nothing a client does
 
 
 class CommandKeyError(ValueError):
@@ -31,13 +39,13 @@ def load_key(path: Path) -> bytes:
         mode = path.stat().st_mode
         key = path.read_bytes()
     except OSError as error:
-        raise CommandKeyError(f'command key file {path}: cannot read ({error.strerror})') \
+        raise CommandKeyError(f'{path}: cannot read ({error.strerror})') \
             from None
     if mode & (stat.S_IRWXG | stat.S_IRWXO):
-        raise CommandKeyError(f'command key file {path}: readable by others '
+        raise CommandKeyError(f'{path}: readable by others '
                               f'(mode {stat.filemode(mode)}); chmod 600 it')
     if len(key) < MIN_KEY_BYTES:
-        raise CommandKeyError(f'command key file {path}: {len(key)} bytes, needs at least '
+        raise CommandKeyError(f'{path}: {len(key)} bytes, needs at least '
                               f'{MIN_KEY_BYTES} random bytes')
     return key
 
@@ -81,3 +89,76 @@ def write_new_key(path: Path) -> None:
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, 'wb') as stream:
         stream.write(os.urandom(MIN_KEY_BYTES))
+
+
+def signed_fields(command: Any) -> list[Field]:
+    """Flatten a ROS message into what is signed: each field's name, then its value(s).
+
+    Fields are walked by name from the type's get_fields_and_field_types(), header and
+    signature left out; nested messages are walked the same way, sequences give their length
+    and then their items, floats their IEEE-754 bits. The type fixes which fields exist, so
+    names and lengths make the list unambiguous.
+    """
+    fields: list[Field] = []
+    for name in sorted(set(command.get_fields_and_field_types()) - UNSIGNED_FIELDS):
+        fields.append(name)
+        _flatten(getattr(command, name), fields)
+    return fields
+
+
+def _flatten(value: Any, fields: list[Field]) -> None:
+    if hasattr(value, 'get_fields_and_field_types'):
+        for name in sorted(value.get_fields_and_field_types()):
+            fields.append(name)
+            _flatten(getattr(value, name), fields)
+    elif isinstance(value, str):
+        fields.append(value)
+    elif isinstance(value, bytes) and len(value) == 1:       # a ROS byte field
+        fields.append(value[0])
+    elif isinstance(value, float):
+        fields.append(struct.unpack('>q', struct.pack('>d', value))[0])
+    elif isinstance(value, bool | int):
+        fields.append(int(value))
+    else:                                                     # sequences and arrays
+        items = [item.item() if hasattr(item, 'item') else item for item in value]
+        fields.append(len(items))
+        for item in items:
+            _flatten(item, fields)
+
+
+def sign_command(key: bytes, command: Any) -> None:
+    """Fill the command's signature field from its other fields."""
+    command.signature = sign(key, signed_fields(command))
+
+
+class CommandVerifier:
+    """A client's gate before command vetting: with keys, only commands signed by one pass.
+
+    Without keys every command passes (commands are unauthenticated, as diagnostics say).
+    Refusals are counted per verdict, for the client's diagnostics.
+    """
+
+    def __init__(self, keys: Sequence[bytes]) -> None:
+        self.keys = tuple(keys)
+        self.verified = 0
+        self.refused = {OfferVerdict.UNSIGNED: 0, OfferVerdict.BAD_SIGNATURE: 0}
+
+    @property
+    def authenticated(self) -> bool:
+        """Tell whether commands must carry a valid signature."""
+        return bool(self.keys)
+
+    def check(self, command: Any) -> OfferVerdict:
+        """Return ACCEPTED when the command may be vetted, else why not (and count it)."""
+        if not self.keys:
+            return OfferVerdict.ACCEPTED
+        signature = bytes(command.signature)
+        if not signature:
+            verdict = OfferVerdict.UNSIGNED
+        elif verify(self.keys, signed_fields(command), signature):
+            self.verified += 1
+            return OfferVerdict.ACCEPTED
+        else:
+            verdict = OfferVerdict.BAD_SIGNATURE
+        self.refused[verdict] += 1
+        return verdict

@@ -21,6 +21,8 @@ class OfferVerdict(enum.Enum):
     OUT_OF_RANGE = Flaw.DELAY_OUT_OF_RANGE.value
     EXPIRED = 'command expired'
     REPLAYED = 'sequence not newer than the last accepted'
+    UNSIGNED = 'unsigned'                  # refused by the CommandVerifier, before vetting
+    BAD_SIGNATURE = 'bad signature'
 
     def __bool__(self) -> bool:
         return self is OfferVerdict.ACCEPTED

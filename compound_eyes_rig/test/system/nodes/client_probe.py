@@ -13,13 +13,15 @@ from dataclasses import dataclass
 
 from builtin_interfaces.msg import Time
 from compound_eyes_msgs.msg import CameraFrame, FrameSetTiming, PhaseDelay, SyncedFrameSet
+from diagnostic_msgs.msg import DiagnosticArray
 from spun_node import SpunNode
 
 from compound_eyes.camera.timecode import decode
 from compound_eyes.interfaces import schema
 from compound_eyes.interfaces.images import frame_image
 from compound_eyes.interfaces.stamps import ns_from_time, time_from_ns
-from compound_eyes.nodes.qos import COMMAND_QOS, TIMING_QOS, image_qos
+from compound_eyes.nodes.qos import COMMAND_QOS, STATUS_QOS, TIMING_QOS, image_qos
+from compound_eyes.phase.command_auth import sign_command
 
 
 @dataclass(frozen=True)
@@ -76,7 +78,7 @@ def _seen_timing(msg: FrameSetTiming) -> SeenSet:
 
 
 class ClientProbe(SpunNode):
-    """Subscribes to /<namespace>/synced_frames and its timing topic; publishes PhaseDelay."""
+    """Subscribes to /<namespace>/synced_frames, its timing, /diagnostics; sends PhaseDelay."""
 
     def __init__(self, namespace: str) -> None:
         super().__init__('client_probe')
@@ -89,6 +91,9 @@ class ClientProbe(SpunNode):
             self.node.create_subscription(
                 msg_type, f'/{namespace}/{topic}',
                 lambda msg, kind=kind, seen=seen: self._on_set(kind, seen(msg)), qos)
+        self._diagnostics: list[DiagnosticArray] = []
+        self.node.create_subscription(DiagnosticArray, schema.DIAGNOSTICS,
+                                      self._on_diagnostics, STATUS_QOS)
         self.commands = self.node.create_publisher(PhaseDelay, schema.PHASE_DELAY, COMMAND_QOS)
         self.start()
 
@@ -97,16 +102,28 @@ class ClientProbe(SpunNode):
         with self._lock:
             return list(self._sets[kind])
 
+    def diagnostics(self) -> list[DiagnosticArray]:
+        """Return a copy of the /diagnostics arrays received so far."""
+        with self._lock:
+            return list(self._diagnostics)
+
     def send_delay(self, client_id: str, period_ns: int, delay_ns: int, sequence: int,
-                   expires: Time) -> None:
-        """Publish one PhaseDelay command as the server would."""
-        self.commands.publish(PhaseDelay(client_id=client_id, tick_period_ns=period_ns,
-                                         delay_ns=delay_ns, sequence=sequence, expires=expires))
+                   expires: Time, key: bytes | None = None) -> None:
+        """Publish one PhaseDelay command as the server would, signed with key if given."""
+        command = PhaseDelay(client_id=client_id, tick_period_ns=period_ns, delay_ns=delay_ns,
+                             sequence=sequence, expires=expires)
+        if key is not None:
+            sign_command(key, command)
+        self.commands.publish(command)
 
     @staticmethod
     def expires_in(seconds: float) -> Time:
         """Return an expiry this far from now (negative: already expired)."""
         return time_from_ns(time.time_ns() + round(seconds * 1e9))
+
+    def _on_diagnostics(self, msg: DiagnosticArray) -> None:
+        with self._lock:
+            self._diagnostics.append(msg)
 
     def _on_set(self, kind: str, seen: SeenSet) -> None:
         with self._lock:

@@ -12,7 +12,13 @@ from pathlib import Path
 import pytest
 from diagnostic_msgs.msg import DiagnosticStatus
 
-from compound_eyes.nodes.sync_status_msg import CLOCK_TASK, INPUT_TASK, client_task
+from compound_eyes.nodes.sync_status_msg import (
+    CLOCK_TASK,
+    COMMANDS_TASK,
+    INPUT_TASK,
+    UNAUTHENTICATED,
+    client_task,
+)
 from compound_eyes_rig.demo.configs import DEMO_CLIENTS
 from compound_eyes_rig.ntp_server import free_udp_port
 
@@ -25,6 +31,7 @@ pytestmark = pytest.mark.slow
 CLIENT_IDS = [c.client_id for c in DEMO_CLIENTS]
 SERVER_CLOCK_STATUS = server_status(CLOCK_TASK)
 SERVER_INPUT_STATUS = server_status(INPUT_TASK)
+SERVER_COMMANDS_STATUS = server_status(COMMANDS_TASK)
 CLIENT_STATUSES = {c: server_status(client_task(c)) for c in CLIENT_IDS}
 
 
@@ -55,8 +62,9 @@ def test_diagnostics_show_degraded_ntp_as_warn_and_one_status_per_client(
         rig.check_alive()
 
     print('\n'.join(f'{s.name}: level {s.level[0]} {s.message!r}' for s in statuses.values()))
-    assert set(statuses) == ({SERVER_CLOCK_STATUS, SERVER_INPUT_STATUS}
+    assert set(statuses) == ({SERVER_CLOCK_STATUS, SERVER_INPUT_STATUS, SERVER_COMMANDS_STATUS}
                              | set(CLIENT_STATUSES.values()))
+    assert statuses[SERVER_COMMANDS_STATUS].message == UNAUTHENTICATED
     clock = statuses[SERVER_CLOCK_STATUS]
     assert clock.level == DiagnosticStatus.WARN
     assert unreachable in clock.message, clock.message
