@@ -21,6 +21,7 @@ from rclpy.executors import SingleThreadedExecutor
 
 from compound_eyes.interfaces import schema
 from compound_eyes.nodes.client_diagnostics import camera_task, publishing_task
+from compound_eyes.nodes.command_status_msg import commands_task
 from compound_eyes.nodes.client_node import NODE_NAME as CLIENT_NODE
 from compound_eyes.nodes.client_node import ClientNode
 from compound_eyes.nodes.diagnostic_status import status_name
@@ -62,7 +63,8 @@ def test_client_reports_each_camera_with_rate_stamps_and_controllability(
         statuses = probe.newest_diagnostics(CLIENT_NODE)
     assert client.poll() is None, log_tail(log)
 
-    assert set(statuses) == {*names.values(), publishing}
+    commands = status_name(CLIENT_NODE, commands_task('c1'))
+    assert set(statuses) == {*names.values(), publishing, commands}
     triggered, freerun = (statuses[names['cam0']], statuses[names['cam1']])
     assert triggered.hardware_id == 'synthetic:triggered'
     assert freerun.hardware_id == 'synthetic:freerun'
