@@ -21,9 +21,9 @@ from rclpy.executors import SingleThreadedExecutor
 
 from compound_eyes.interfaces import schema
 from compound_eyes.nodes.client_diagnostics import camera_task, publishing_task
-from compound_eyes.nodes.command_status_msg import commands_task
 from compound_eyes.nodes.client_node import NODE_NAME as CLIENT_NODE
 from compound_eyes.nodes.client_node import ClientNode
+from compound_eyes.nodes.command_status_msg import commands_task
 from compound_eyes.nodes.diagnostic_status import status_name
 from compound_eyes.nodes.lifecycle import init_ros
 from compound_eyes.nodes.publish_guard import RCLError
