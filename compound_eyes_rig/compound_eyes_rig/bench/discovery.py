@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from compound_eyes.discovery_server import SERVING
-from compound_eyes.signals import Terminated, sigterm_raises
+from compound_eyes.signals import run_interruptible
 from compound_eyes_rig.bench.discovery_modes import (
     MODES,
     DiscoveryMode,
@@ -273,15 +273,14 @@ def main(argv: list[str] | None = None) -> int:
 def _run(args: argparse.Namespace, names: list[str], workdir: Path) -> int:
     load_before = os.getloadavg()
     samples: list[Sample] = []
-    try:
-        with sigterm_raises():
-            for name in names:
-                mode_dir = workdir / name
-                mode_dir.mkdir(parents=True, exist_ok=True)
-                samples += measure(MODES[name], args.runs, args.timeout, mode_dir)
-    except (KeyboardInterrupt, Terminated):
-        print('discovery bench: interrupted; testbed removed', file=sys.stderr)
-        return 130
+
+    def measure_all() -> None:
+        for name in names:
+            mode_dir = workdir / name
+            mode_dir.mkdir(parents=True, exist_ok=True)
+            samples.extend(measure(MODES[name], args.runs, args.timeout, mode_dir))
+
+    run_interruptible('discovery bench', measure_all)
     rows = summarize(samples, args.timeout)
     load_after = os.getloadavg()
     print(_table(rows))
