@@ -28,6 +28,10 @@ CAMERAS = (CameraConfig('cam0', 'genicam:GC2', {'frame_timeout_ms': 500.0}),)
 LOCK_THRESHOLD_US = 2000.0
 
 
+def _complete(received: list) -> list:
+    return [s for _, s in received if not s.missing_channel_ids and list(s.channel_ids) == ['cam0']]
+
+
 def test_client_with_a_genicam_camera_publishes_complete_sets_the_server_locks(
         ros_env, processes, tmp_path):
     with loopback_namespace(1) as hosts, FakeCamera(hosts[0], 'GC2'):
@@ -37,11 +41,11 @@ def test_client_with_a_genicam_camera_publishes_complete_sets_the_server_locks(
             rig.start_client(DemoClient(CLIENT, 0.0, 0.0), cameras=CAMERAS)
             wait_until(lambda: probe.all_in_state([CLIENT], LOCKED), 60,
                        f'{CLIENT} LOCKED', rig)
-            sets = [msg for _, msg in probe.sets[CLIENT]]
+            wait_until(lambda: len(_complete(probe.sets[CLIENT])) >= 10, 30,
+                       'ten complete sets', rig)
+            complete = _complete(probe.sets[CLIENT])
         assert rig.stop(CLIENT) == 0, rig.log_tails()
         assert rig.stop('server') == 0, rig.log_tails()
-    complete = [s for s in sets if not s.missing_channel_ids and list(s.channel_ids) == ['cam0']]
-    assert len(complete) >= 10, (len(sets), rig.log_tails())
     # No latch on the fake: host receive time, and the stamp says so.
     assert all(list(s.stamp_sources) == [StampSource.READ_RETURN] for s in complete)
     ticks = [s.tick for s in complete]
