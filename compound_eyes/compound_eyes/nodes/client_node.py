@@ -2,7 +2,8 @@
 
 All timing work happens in the capture processes and the engine, which also owns the phase
 delay; this node forwards PhaseDelay commands to the engine, publishes its sets and reports
-its clock.
+its clock. Commands arrive on the relative `phase_delay` topic, so in the client's namespace,
+where the server sends only this client's; the engine still checks the client_id inside.
 """
 from __future__ import annotations
 

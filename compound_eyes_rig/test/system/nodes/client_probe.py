@@ -80,7 +80,7 @@ def _seen_timing(msg: FrameSetTiming) -> SeenSet:
 
 
 class ClientProbe:
-    """Subscribes to /<namespace>/synced_frames and its timing topic; publishes PhaseDelay."""
+    """Subscribes to /<namespace>/synced_frames and its timing topic; sends it PhaseDelay."""
 
     def __init__(self, namespace: str) -> None:
         self.context = Context()
@@ -96,7 +96,8 @@ class ClientProbe:
             self.node.create_subscription(
                 msg_type, f'/{namespace}/{topic}',
                 lambda msg, kind=kind, seen=seen: self._on_set(kind, seen(msg)), qos)
-        self.commands = self.node.create_publisher(PhaseDelay, schema.PHASE_DELAY, COMMAND_QOS)
+        self.commands = self.node.create_publisher(
+            PhaseDelay, f'/{namespace}/{schema.PHASE_DELAY}', COMMAND_QOS)
         self._executor = SingleThreadedExecutor(context=self.context)
         self._executor.add_node(self.node)
         self._running = True
@@ -133,7 +134,7 @@ class ClientProbe:
 
     def send_delay(self, client_id: str, period_ns: int, delay_ns: int, sequence: int,
                    expires: Time) -> None:
-        """Publish one PhaseDelay command as the server would."""
+        """Publish one PhaseDelay command on the client's command topic, as the server would."""
         self.commands.publish(PhaseDelay(client_id=client_id, tick_period_ns=period_ns,
                                          delay_ns=delay_ns, sequence=sequence, expires=expires))
 
