@@ -52,7 +52,7 @@ CAMERA_INFO_TYPE = 'sensor_msgs/msg/CameraInfo'
 SYNCED_FRAMES = 'synced_frames'                     # SyncedFrameSet, with pixels
 SYNCED_FRAMES_TIMING = f'{SYNCED_FRAMES}/timing'    # FrameSetTiming, the server's input
 CLOCK_STATUS = 'clock_status'                       # ClockStatus
-PHASE_DELAY = '/phase_delay'                        # PhaseDelay: one command topic for all
+PHASE_DELAY = 'phase_delay'                         # PhaseDelay: each client's own commands
 SYNC_STATUS = '/sync_status'                        # SyncStatus
 DIAGNOSTICS = '/diagnostics'                        # DiagnosticArray
 # Per-camera views of the synced frames, under <namespace>/<channel>/ (camera_topic()).
@@ -70,3 +70,16 @@ def camera_topic(channel_id: str, name: str) -> str:
 def is_client_timing(name: str, types: list[str]) -> bool:
     """Tell whether a graph topic is a client's timing topic (how the server finds clients)."""
     return FRAME_SET_TIMING_TYPE in types
+
+
+def command_topic(timing_topic: str) -> str:
+    """Return the PhaseDelay topic of the client publishing on timing_topic.
+
+    Commands go to the namespace the client's timing sets come from, so each client reads
+    only its own: `/<ns>/synced_frames/timing` -> `/<ns>/phase_delay`. A timing topic of
+    another name has its commands next to it, in the topic's own namespace.
+    """
+    suffix = f'/{SYNCED_FRAMES_TIMING}'
+    namespace = (timing_topic.removesuffix(suffix) if timing_topic.endswith(suffix)
+                 else timing_topic.rpartition('/')[0])
+    return f'{namespace}/{PHASE_DELAY}'

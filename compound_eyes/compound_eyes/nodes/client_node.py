@@ -4,7 +4,9 @@ All timing work happens in the capture processes and the engine, which also owns
 delay; this node forwards PhaseDelay commands to the engine (with a rig key, only those whose
 signature verifies), publishes its sets (and each camera's view of them,
 nodes/camera_topics.py) and reports its clock and, on /diagnostics, its cameras, its
-publishing and its commands (client_diagnostics, command_status_msg).
+publishing and its commands (client_diagnostics, command_status_msg). Commands arrive on the
+relative `phase_delay` topic, so in the client's namespace, where the server sends only this
+client's; the engine still checks the client_id inside.
 """
 from __future__ import annotations
 

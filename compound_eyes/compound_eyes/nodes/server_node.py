@@ -1,9 +1,10 @@
 """The server node: watches every client's timing sets and closes the phase-delay loop.
 
 Clients are discovered from the graph (any topic of type FrameSetTiming); state is keyed by
-the client_id inside the messages, so namespaces are free to choose. Subscriptions take the
-serialized bytes and rclpy deserializes them here: a typed subscription drops bytes that are
-no FrameSetTiming without a word, and the server's diagnostics count them instead.
+the client_id inside the messages, so namespaces are free to choose. Each client's commands
+go to the namespace its timing sets come from (nodes/command_routes.py). Subscriptions take
+the serialized bytes and rclpy deserializes them here: a typed subscription drops bytes that
+are no FrameSetTiming without a word, and the server's diagnostics count them instead.
 """
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from compound_eyes.config.server import ServerConfig
 from compound_eyes.discovery_server import see_whole_graph
 from compound_eyes.interfaces import schema
 from compound_eyes.interfaces.stamps import time_from_ns
+from compound_eyes.nodes.command_routes import CommandRoutes, Writer
 from compound_eyes.nodes.dds_profile import use_large_frame_profile
 from compound_eyes.nodes.lifecycle import run_until_signal
 from compound_eyes.nodes.parameters import (
@@ -49,7 +51,7 @@ class ServerNode(Node):
         self.monitor = ClockMonitor(self.clock, list(self.config.ntp_servers),
                                     poll_interval_s=self.config.ntp_poll_interval_s)
         self.loop = ServerLoop(self.config)
-        self.delay_pub = self.create_publisher(PhaseDelay, schema.PHASE_DELAY, COMMAND_QOS)
+        self.command_routes = CommandRoutes(self._create_command_writer)
         self.status_pub = self.create_publisher(SyncStatus, schema.SYNC_STATUS, STATUS_QOS)
         self.diag_pub = self.create_publisher(DiagnosticArray, schema.DIAGNOSTICS, STATUS_QOS)
         self._subscribed: set[str] = set()
@@ -90,11 +92,16 @@ class ServerNode(Node):
             if name in self._subscribed or not schema.is_client_timing(name, types):
                 continue
             self._subscribed.add(name)
-            self.create_subscription(FrameSetTiming, name, self._on_timing, TIMING_QOS,
+            writer = self.command_routes.writer_for(name)
+            self.create_subscription(FrameSetTiming, name,
+                                     functools.partial(self._on_timing, writer), TIMING_QOS,
                                      raw=True)
             self.get_logger().info(f'watching {name}')
 
-    def _on_timing(self, data: bytes) -> None:
+    def _create_command_writer(self, topic: str) -> Writer:
+        return self.create_publisher(PhaseDelay, topic, COMMAND_QOS)
+
+    def _on_timing(self, writer: Writer, data: bytes) -> None:
         try:
             timing = deserialize_message(data, FrameSetTiming)
         except RuntimeError as error:       # rclpy's RMWError: not a FrameSetTiming
@@ -106,11 +113,11 @@ class ServerNode(Node):
         if problem:
             self.get_logger().warning(f'rejected set from {timing.client_id!r}: {problem}',
                                       throttle_duration_sec=5.0)
+            return
+        self.command_routes.learn(timing.client_id, writer)
 
     def _publish_commands(self) -> None:
-        now_ns = self.clock.now_ns()
-        for command in self.loop.commands(now_ns):
-            self.delay_pub.publish(command)
+        self.command_routes.publish(self.loop.commands(self.clock.now_ns()))
 
     def _publish_status(self) -> None:
         now_ns = self.clock.now_ns()

@@ -61,3 +61,10 @@ def test_every_type_name_is_a_msg_file():
     assert len(own) >= 5
     for msgtype in own:
         assert (default_msg_dir() / f'{msgtype.rsplit("/", 1)[1]}.msg').is_file(), msgtype
+
+
+def test_commands_go_to_the_namespace_of_the_timing_topic():
+    assert schema.command_topic('/rig/c1/synced_frames/timing') == '/rig/c1/phase_delay'
+    assert schema.command_topic('/synced_frames/timing') == '/phase_delay'
+    assert schema.command_topic('/c1/other_timing') == '/c1/phase_delay'
+    assert schema.command_topic('/c1/synced_frames/timing_x') == '/c1/synced_frames/phase_delay'

@@ -2,18 +2,19 @@
 
 Each client publishes one FrameSetTiming per tick on /<id>/synced_frames/timing, stamped as a
 triggered camera would be (scheduled tick + applied delay + the client's latency + jitter), and
-applies the server's PhaseDelay through the client's own DelayCommandFilter, so the server runs
-its real closed loop. It publishes from start_ns to stop_ns (wall clock, shared by every peer
+applies the server's PhaseDelay, read from /<id>/phase_delay with one reader per client as a
+real client does, through the client's own DelayCommandFilter, so the server runs its real
+closed loop. It publishes from start_ns to stop_ns (wall clock, shared by every peer
 process), counts commands received per client from measure_from_ns on, listens a little longer
 and prints one JSON line (see `report`).
 
     python -m compound_eyes_rig.bench.peers.timing_clients --first 0 --clients 16 --cameras 8 \
-        --fps 30 --start-ns N --measure-from-ns M --stop-ns S [--command-readers client] \
-        [--watch-status]
+        --fps 30 --start-ns N --measure-from-ns M --stop-ns S [--watch-status]
 """
 from __future__ import annotations
 
 import argparse
+import functools
 import time
 from array import array
 from typing import Any
@@ -24,7 +25,6 @@ from builtin_interfaces.msg import Time
 from compound_eyes_msgs.msg import FrameSetTiming, PhaseDelay, SyncStatus
 from diagnostic_msgs.msg import DiagnosticArray
 from rclpy.node import Node
-from rclpy.subscription_content_filter_options import ContentFilterOptions
 
 from compound_eyes.config.client import ClientConfig
 from compound_eyes.interfaces import schema
@@ -74,37 +74,30 @@ class SimulatedClients:
         self.publish_s = 0.0
         self.commands: dict[str, int] = dict.fromkeys(self.ids, 0)
         self.refused: dict[str, int] = {}
-        self.foreign_commands = 0
+        self.misrouted_commands = 0    # on this client's topic, for another
         self.last_status: SyncStatus | None = None
         self.last_diagnostics: DiagnosticArray | None = None
         self.accepted_in_window: list[tuple[int, int]] = []   # (wall ns, server's count)
-        # A real client takes every client's commands and drops the others'; here DDS filters
-        # by id, so a process hosting 16 clients does not spend its time on the other 48's.
-        # 'client': one reader per client, as many command readers as the real rig has.
-        ranges = ([(cid, cid) for cid in self.ids] if args.command_readers == 'client'
-                  else [(self.ids[0], self.ids[-1])])
-        for low, high in ranges:
-            node.create_subscription(
-                PhaseDelay, schema.PHASE_DELAY, self._on_command, COMMAND_QOS,
-                content_filter_options=ContentFilterOptions(
-                    'client_id >= %0 AND client_id <= %1', [f"'{low}'", f"'{high}'"]))
+        # As in a real rig, each client reads its own namespace's command topic.
+        for cid in self.ids:
+            node.create_subscription(PhaseDelay, f'/{cid}/{schema.PHASE_DELAY}',
+                                     functools.partial(self._on_command, cid), COMMAND_QOS)
         if args.watch_status:
             node.create_subscription(SyncStatus, schema.SYNC_STATUS, self._on_status, STATUS_QOS)
             node.create_subscription(DiagnosticArray, schema.DIAGNOSTICS, self._on_diagnostics,
                                      STATUS_QOS)
 
-    def _on_command(self, msg: PhaseDelay) -> None:
-        delay_filter = self.filters.get(msg.client_id)
-        if delay_filter is None:
-            self.foreign_commands += 1  # for another process's client: the filter leaked
-            return
+    def _on_command(self, cid: str, msg: PhaseDelay) -> None:
+        """Vet a command read on cid's topic as that client would (another id is refused)."""
+        if msg.client_id != cid:
+            self.misrouted_commands += 1
         now = time.time_ns()
-        verdict = delay_filter.offer(msg.client_id, msg.tick_period_ns, msg.delay_ns,
-                                     msg.sequence, ns_from_time(msg.expires), now)
+        verdict = self.filters[cid].offer(msg.client_id, msg.tick_period_ns, msg.delay_ns,
+                                          msg.sequence, ns_from_time(msg.expires), now)
         if verdict is not OfferVerdict.ACCEPTED:
             self.refused[verdict.value] = self.refused.get(verdict.value, 0) + 1
         if self.measure_ns <= now < self.stop_ns:
-            self.commands[msg.client_id] += 1
+            self.commands[cid] += 1
 
     def _on_status(self, msg: SyncStatus) -> None:
         self.last_status = msg
@@ -156,7 +149,7 @@ class SimulatedClients:
             'clients': self.ids, 'sets_sent': self.sent, 'sets_not_sent_unmatched': self.unmatched,
             'publish_ms_per_set': 1e3 * self.publish_s / max(self.sent, 1),
             'commands_per_s': {cid: n / window_s for cid, n in self.commands.items()},
-            'commands_refused': self.refused, 'foreign_commands': self.foreign_commands,
+            'commands_refused': self.refused, 'misrouted_commands': self.misrouted_commands,
         }
         if self.last_status is not None:
             result['status'] = {c.client_id: {'lock_state': c.lock_state,
@@ -204,8 +197,6 @@ def main() -> None:
     parser.add_argument('--stop-ns', type=int, required=True, help='wall clock: end sets')
     parser.add_argument('--linger-s', type=float, default=2.0,
                         help='keep receiving status this long after stop')
-    parser.add_argument('--command-readers', choices=('process', 'client'), default='process',
-                        help='one /phase_delay reader per process or per simulated client')
     parser.add_argument('--watch-status', action='store_true',
                         help='also record the last /sync_status and /diagnostics')
     args = parser.parse_args()

@@ -94,7 +94,8 @@ class ClientProbe(SpunNode):
         self._diagnostics: list[DiagnosticArray] = []
         self.node.create_subscription(DiagnosticArray, schema.DIAGNOSTICS,
                                       self._on_diagnostics, STATUS_QOS)
-        self.commands = self.node.create_publisher(PhaseDelay, schema.PHASE_DELAY, COMMAND_QOS)
+        self.commands = self.node.create_publisher(
+            PhaseDelay, f'/{namespace}/{schema.PHASE_DELAY}', COMMAND_QOS)
         self.start()
 
     def sets(self, kind: str = 'full') -> list[SeenSet]:
@@ -109,7 +110,7 @@ class ClientProbe(SpunNode):
 
     def send_delay(self, client_id: str, period_ns: int, delay_ns: int, sequence: int,
                    expires: Time, key: bytes | None = None) -> None:
-        """Publish one PhaseDelay command as the server would, signed with key if given."""
+        """Publish one PhaseDelay on the client's command topic, signed with key if given."""
         command = PhaseDelay(client_id=client_id, tick_period_ns=period_ns, delay_ns=delay_ns,
                              sequence=sequence, expires=expires)
         if key is not None:

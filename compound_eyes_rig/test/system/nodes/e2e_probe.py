@@ -2,10 +2,13 @@
 
 It spins in a background thread on the test's own ROS domain (set by the `ros_env` fixture
 before rclpy.init reads it) and records every message with its monotonic arrival time, so a
-test can split a run into phases. The truth monitor decodes the synthetic timecodes.
+test can split a run into phases. Commands go to each client's namespace, so the probe looks
+for PhaseDelay topics as the server looks for timing topics, and records every one it finds.
+The truth monitor decodes the synthetic timecodes.
 """
 from __future__ import annotations
 
+import functools
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -24,6 +27,7 @@ from compound_eyes.nodes.server_node import NODE_NAME as SERVER_NODE
 from compound_eyes_rig.truth.monitor_node import TruthMonitor
 
 LOCKED, LOST = LockState.LOCKED, LockState.LOST
+COMMAND_TOPIC_LOOK_S = 0.2   # how often the graph is searched for new command topics
 
 
 def server_status(task: str) -> str:
@@ -32,7 +36,7 @@ def server_status(task: str) -> str:
 
 
 class Probe:
-    """Records /sync_status, /diagnostics, /phase_delay and the given clients' timing sets."""
+    """Records /sync_status, /diagnostics, every PhaseDelay topic and given clients' sets."""
 
     def __init__(self, timing_clients: Sequence[str] = (),
                  frame_clients: Sequence[str] = ()) -> None:
@@ -42,13 +46,13 @@ class Probe:
         self.statuses: list[tuple[float, SyncStatus]] = []
         self.diagnostics: list[tuple[float, DiagnosticArray]] = []
         self.commands: list[tuple[float, PhaseDelay]] = []
+        self.commands_on: dict[str, list[PhaseDelay]] = {}     # topic -> its commands
         self.sets: dict[str, list[tuple[float, FrameSetTiming]]] = {c: [] for c in timing_clients}
         self.node.create_subscription(SyncStatus, schema.SYNC_STATUS,
                                       self._recorder(self.statuses), STATUS_QOS)
         self.node.create_subscription(DiagnosticArray, schema.DIAGNOSTICS,
                                       self._recorder(self.diagnostics), STATUS_QOS)
-        self.node.create_subscription(PhaseDelay, schema.PHASE_DELAY,
-                                      self._recorder(self.commands), COMMAND_QOS)
+        self.node.create_timer(COMMAND_TOPIC_LOOK_S, self._find_command_topics)
         for client in timing_clients:
             self.node.create_subscription(
                 FrameSetTiming, f'/{client}/{schema.SYNCED_FRAMES_TIMING}',
@@ -65,6 +69,18 @@ class Probe:
     @staticmethod
     def _recorder(sink: list) -> Callable[[object], None]:
         return lambda msg: sink.append((time.monotonic(), msg))
+
+    def _find_command_topics(self) -> None:
+        for name, types in self.node.get_topic_names_and_types():
+            if name in self.commands_on or schema.PHASE_DELAY_TYPE not in types:
+                continue
+            on_topic = self.commands_on[name] = []
+            self.node.create_subscription(PhaseDelay, name, functools.partial(
+                self._on_command, on_topic), COMMAND_QOS)
+
+    def _on_command(self, on_topic: list[PhaseDelay], msg: PhaseDelay) -> None:
+        self.commands.append((time.monotonic(), msg))
+        on_topic.append(msg)
 
     def publisher(self, topic: str) -> Publisher:
         """Create a FrameSetTiming publisher with the timing topic's QoS (a fake client)."""

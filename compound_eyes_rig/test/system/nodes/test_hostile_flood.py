@@ -45,7 +45,7 @@ CLIENTS = [c.client_id for c in DEMO_CLIENTS[:2]]
 HOSTILE_TOPICS = {
     f'/{CLIENTS[0]}/synced_frames': SYNCED_FRAME_SET_TYPE,
     f'/{CLIENTS[0]}/synced_frames/timing': FRAME_SET_TIMING_TYPE,
-    '/phase_delay': PHASE_DELAY_TYPE,
+    f'/{CLIENTS[0]}/phase_delay': PHASE_DELAY_TYPE,
     '/sync_status': SYNC_STATUS_TYPE,
     f'/{CLIENTS[1]}/clock_status': CLOCK_STATUS_TYPE,
 }
