@@ -81,12 +81,16 @@ def sample(pid: int) -> tuple[int, int] | None:
 
 def bag_verdict(bag: Path) -> dict:
     """Delivered fraction per client and lock losses after the first lock, from the bag."""
-    from compound_eyes.record.bag_reader import read_messages
+    from compound_eyes.record.bag_reader import BagDamagedError, read_messages
     from compound_eyes.report.bag_stats import BagStats
 
     stats = BagStats()
-    for message in read_messages(bag, lambda _topic, _msgtype: True):
-        stats.add(message)
+    damage = ''
+    try:
+        for message in read_messages(bag, lambda _topic, _msgtype: True):
+            stats.add(message)
+    except BagDamagedError as error:   # judge what was read; the samples are kept either way
+        damage = str(error)
     delivered = {client: len(ticks) / (max(ticks) - min(ticks) + 1)
                  for client, ticks in stats.sets.items()}
     losses = {}
@@ -94,7 +98,8 @@ def bag_verdict(bag: Path) -> dict:
         states = [state for _, state in sorted(series)]
         first = states.index(LockState.LOCKED) if LockState.LOCKED in states else len(states)
         losses[client] = sum(1 for state in states[first:] if state != LockState.LOCKED)
-    return {'delivered_fraction': delivered, 'status_samples_not_locked_after_lock': losses}
+    return {'delivered_fraction': delivered, 'status_samples_not_locked_after_lock': losses,
+            'damage': damage}
 
 
 def run(duration_s: float, interval_s: float, warmup_s: float, out: Path) -> dict:
