@@ -2,15 +2,11 @@
 from __future__ import annotations
 
 import sys
-import threading
 import time
 from pathlib import Path
 
 import pytest
-import rclpy
 from compound_eyes_msgs.msg import ClockStatus
-from rclpy.context import Context
-from rclpy.executors import SingleThreadedExecutor
 
 from compound_eyes.clock.monitor import DEFAULT_MAX_SLEW_NS_PER_S
 from compound_eyes.interfaces import schema
@@ -20,6 +16,7 @@ from compound_eyes_rig.ntp_server import ChronyServer
 sys.path.insert(0, str(Path(__file__).parent))
 from client_launch import log_tail, start_client, write_client_params  # noqa: E402
 from client_probe import ClientProbe  # noqa: E402
+from spun_node import SpunNode  # noqa: E402
 
 pytestmark = pytest.mark.slow
 POLL_S = 0.5
@@ -31,26 +28,15 @@ DRIFT_PPM = 200.0
 DEGRADED_WITHIN_S = POLL_S + 4 * 0.5 + 1.0 + 1.0
 
 
-class ClockStatusLog:
+class ClockStatusLog(SpunNode):
     """Every ClockStatus of one client, with its arrival time."""
 
     def __init__(self, namespace: str) -> None:
-        self.context = Context()
-        rclpy.init(context=self.context)
-        self.node = rclpy.create_node('clock_status_log', context=self.context)
+        super().__init__('clock_status_log')
         self.entries: list[tuple[float, ClockStatus]] = []
-        self._lock = threading.Lock()
         self.node.create_subscription(ClockStatus, f'/{namespace}/{schema.CLOCK_STATUS}',
                                       self._on_status, STATUS_QOS)
-        self.executor = SingleThreadedExecutor(context=self.context)
-        self.executor.add_node(self.node)
-        self._running = True
-        self._thread = threading.Thread(target=self._spin, daemon=True)
-        self._thread.start()
-
-    def _spin(self) -> None:
-        while self._running and self.context.ok():
-            self.executor.spin_once(timeout_sec=0.05)
+        self.start()
 
     def _on_status(self, msg: ClockStatus) -> None:
         with self._lock:
@@ -59,13 +45,6 @@ class ClockStatusLog:
     def since(self, t: float) -> list[tuple[float, ClockStatus]]:
         with self._lock:
             return [(at, msg) for at, msg in self.entries if at >= t]
-
-    def close(self) -> None:
-        self._running = False
-        self._thread.join(timeout=5)
-        self.executor.shutdown()
-        self.node.destroy_node()
-        rclpy.try_shutdown(context=self.context)
 
 
 def _wait(condition, timeout_s: float, what: str, details=str) -> float:
