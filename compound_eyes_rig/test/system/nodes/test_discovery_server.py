@@ -104,6 +104,11 @@ def _timing(client_id: str) -> str:
     return f'/{client_id}/synced_frames/timing'
 
 
+def _frames(client_id: str) -> str:
+    """Return the full sets' topic the collector reads (clients publish it with images on)."""
+    return f'/{client_id}/synced_frames'
+
+
 def _crash_and_restart(rig: NamespacedRig, rows: Path, client: DemoClient) -> float:
     """Kill a client and restart it once the server no longer has it LOCKED.
 
@@ -114,7 +119,7 @@ def _crash_and_restart(rig: NamespacedRig, rows: Path, client: DemoClient) -> fl
     wait_until(lambda: _states(rows, crashed_ns).get(client.client_id, LOCKED) != LOCKED, 15,
                f'the server noticing that {client.client_id} is gone', rig)
     restarted_ns, restarted = time.time_ns(), time.monotonic()
-    rig.start_client(client)
+    rig.start_client(client, images=True)
     wait_until(lambda: _locked(rows, CLIENT_IDS, restarted_ns), 30,
                f'the restarted {client.client_id} LOCKED again', rig)
     return time.monotonic() - restarted
@@ -139,12 +144,12 @@ def test_blocked_multicast_without_settings_hides_clients_from_the_server(
         block_multicast(testbed)
         rig = NamespacedRig(processes, BLOCKED.host_env(ros_env, 'client', ''), tmp_path, testbed)
         try:
-            rig.start('collector', _collector(server_rows, _timing(CLIENT_A.client_id)))
-            rig.start('client_collector', _collector(client_rows, _timing(CLIENT_A.client_id)),
+            rig.start('collector', _collector(server_rows, _frames(CLIENT_A.client_id)))
+            rig.start('client_collector', _collector(client_rows, _frames(CLIENT_A.client_id)),
                       host=CLIENT_A.client_id)
             rig.start_server()
             for client in DEMO_CLIENTS:
-                rig.start_client(client)
+                rig.start_client(client, images=True)
             wait_until(lambda: _rows(client_rows, 'set') and _rows(server_rows, 'status'), 60,
                        "client_a's sets on its host and the server's status on its host", rig)
             watched_from_ns = time.time_ns()
@@ -169,7 +174,7 @@ def test_discovery_server_connects_the_rig_through_client_and_server_restarts(
         rig = NamespacedRig(processes, env, tmp_path, testbed)
         try:
             rig.start_discovery_server()
-            rig.start('collector', _collector(rows, _timing(CLIENT_A.client_id)))
+            rig.start('collector', _collector(rows, _frames(CLIENT_A.client_id)))
             rig.start('recorder', cli_command('record', '--output', str(bag)))
             with plain_log.open('wb') as out:   # lists the graph, but is no super client
                 processes.start([*testbed.host(SERVER_HOST).prefix, sys.executable, '-m',
@@ -179,7 +184,7 @@ def test_discovery_server_connects_the_rig_through_client_and_server_restarts(
             started = time.monotonic()
             rig.start_server()
             for client in DEMO_CLIENTS:
-                rig.start_client(client)
+                rig.start_client(client, images=True)
             wait_until(lambda: _locked(rows, CLIENT_IDS), 60,
                        'both clients LOCKED through the discovery server', rig)
             timings = {'first lock': time.monotonic() - started,
