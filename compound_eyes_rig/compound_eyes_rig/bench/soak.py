@@ -75,8 +75,8 @@ def sample(pid: int) -> tuple[int, int] | None:
     except OSError:
         return None
     rss = next((int(line.split()[1]) for line in status.splitlines()
-                if line.startswith('VmRSS:')), 0)
-    return rss, fds
+                if line.startswith('VmRSS:')), None)
+    return None if rss is None else (rss, fds)   # no VmRSS: it exited (a zombie)
 
 
 def bag_verdict(bag: Path) -> dict:
