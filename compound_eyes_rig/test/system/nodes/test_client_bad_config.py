@@ -46,25 +46,24 @@ def _run(processes, env: dict[str, str], params: Path, how: str) -> tuple[int, s
     return proc.returncode, output.strip(), time.monotonic() - started
 
 
-@pytest.mark.parametrize('case', CASES)
-def test_cli_rejects_bad_file_naming_the_key(tmp_path, ros_env, processes, case):
+def _assert_rejected_naming_the_key(tmp_path, ros_env, processes, case: str, how: str) -> None:
     overrides, key, problem = CASES[case]
     params = write_client_params(tmp_path / 'client.yaml', 'bad_client', **overrides)
-    code, output, seconds = _run(processes, ros_env, params, 'cli')
+    code, output, seconds = _run(processes, ros_env, params, how)
     assert code == 2 and seconds < 15
     assert len(output.splitlines()) == 1, output
     assert f'configuration error: {key}: ' in output and problem in output
     assert str(params) in output
+
+
+@pytest.mark.parametrize('case', CASES)
+def test_cli_rejects_bad_file_naming_the_key(tmp_path, ros_env, processes, case):
+    _assert_rejected_naming_the_key(tmp_path, ros_env, processes, case, 'cli')
 
 
 def test_node_executable_rejects_bad_parameters_naming_the_key(tmp_path, ros_env, processes):
-    overrides, key, problem = CASES['unknown source option']
-    params = write_client_params(tmp_path / 'client.yaml', 'bad_client', **overrides)
-    code, output, seconds = _run(processes, ros_env, params, 'executable')
-    assert code == 2 and seconds < 15
-    assert len(output.splitlines()) == 1, output
-    assert f'configuration error: {key}: ' in output and problem in output
-    assert str(params) in output
+    _assert_rejected_naming_the_key(tmp_path, ros_env, processes, 'unknown source option',
+                                    'executable')
 
 
 @pytest.mark.parametrize('text', [None, 'a: [1,\n'], ids=['missing', 'not YAML'])
