@@ -143,6 +143,7 @@ def test_hostile_flood_on_every_topic(ros_env, processes, tmp_path):
     assert int(refused[f'refused: {MALFORMED_COMMAND}']) > 0, refused
     assert int(refused['commands_refused']) > int(refused[f'refused: {MALFORMED_COMMAND}']), \
         refused   # the well-formed hostile commands are counted too
+    assert probe.truth.foreign > 0, 'no hostile set reached the truth monitor to be ignored'
     assert shift_ns <= allowed_ns, (true_before, true_during)
     assert all(g < RSS_GROWTH_MB for name, g in second.items() if name != 'recorder'), \
         (first, second)
