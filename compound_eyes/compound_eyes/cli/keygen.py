@@ -13,17 +13,26 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Create the key file; SIGINT/SIGTERM exit 130, the key written whole or not at all."""
+    from compound_eyes.cli.interruptible_verb import run_verb
+
+    return run_verb('keygen', lambda: _write_key(args.path))
+
+
+def _write_key(path: Path) -> int:
     """Create the key file, owner-only; refuse to replace an existing one."""
     from compound_eyes.phase.command_auth import write_new_key
+    from compound_eyes.signals import shielded
 
     try:
-        write_new_key(args.path)
+        with shielded():     # a key file cut short between create and write would be refused
+            write_new_key(path)
     except FileExistsError:
-        print(f'compound-eyes keygen: {args.path} exists; not replacing a key in use')
+        print(f'compound-eyes keygen: {path} exists; not replacing a key in use')
         return 1
     except OSError as error:
-        print(f'compound-eyes keygen: cannot create {args.path} ({error.strerror})')
+        print(f'compound-eyes keygen: cannot create {path} ({error.strerror})')
         return 1
-    print(f'compound-eyes keygen: wrote {args.path}; copy it to the server and every client '
+    print(f'compound-eyes keygen: wrote {path}; copy it to the server and every client '
           '(command_key_file parameter), mode 600')
     return 0

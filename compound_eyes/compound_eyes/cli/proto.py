@@ -12,7 +12,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Run the generator."""
+    """Run the generator; SIGINT/SIGTERM exit 130, the .proto written whole or not at all."""
+    from compound_eyes.cli.interruptible_verb import run_verb
     from compound_eyes.proto.msg_to_proto import main
 
-    return main(['--check'] if args.check else [])
+    return run_verb('proto', lambda: main(['--check'] if args.check else []))

@@ -16,7 +16,7 @@ from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus
 
 from compound_eyes.capture.records import CameraSpec, CameraStats, EngineStats, FrameSet
 from compound_eyes.interfaces.schema import StampSource
-from compound_eyes.nodes.diagnostic_status import diagnostic_status, status_name
+from compound_eyes.nodes.diagnostic_status import counts_by_reason, diagnostic_status, status_name
 from compound_eyes.nodes.publish_guard import Refusals
 
 PERIOD_S = 1.0
@@ -128,5 +128,4 @@ class ClientDiagnostics:
             status_name(self.node_name, publishing_task(self.client_id)), level, message,
             self.client_id,
             {'refused': refusals.total, 'last_error': refusals.last_error,
-             **{f'refused: {topic}': count
-                for topic, count in sorted(refusals.per_topic.items())}})
+             **counts_by_reason('refused', refusals.per_topic)})

@@ -6,7 +6,10 @@ signature verifies), publishes its sets (and each camera's view of them,
 nodes/camera_topics.py) and reports its clock and, on /diagnostics, its cameras, its
 publishing and its commands (client_diagnostics, command_status_msg). Commands arrive on the
 relative `phase_delay` topic, so in the client's namespace, where the server sends only this
-client's; the engine still checks the client_id inside.
+client's; the engine still checks the client_id inside. The node takes their serialized bytes
+and deserializes them itself, so bytes that are no PhaseDelay are counted instead of being
+dropped unseen by a typed subscription; every command it could not use is counted by reason
+for the commands status.
 """
 from __future__ import annotations
 
@@ -18,6 +21,7 @@ from collections.abc import Sequence
 from compound_eyes_msgs.msg import ClockStatus, FrameSetTiming, PhaseDelay, SyncedFrameSet
 from diagnostic_msgs.msg import DiagnosticArray
 from rclpy.node import Node
+from rclpy.serialization import deserialize_message
 
 from compound_eyes.capture.delay_steering import DelayPolicy
 from compound_eyes.capture.engine import CaptureEngine
@@ -32,7 +36,7 @@ from compound_eyes.nodes import client_diagnostics
 from compound_eyes.nodes.camera_topics import CameraTopics
 from compound_eyes.nodes.client_diagnostics import ClientDiagnostics, camera_identities
 from compound_eyes.nodes.clock_status_msg import build_clock_status
-from compound_eyes.nodes.command_status_msg import command_status
+from compound_eyes.nodes.command_status_msg import MALFORMED_COMMAND, command_status, no_refusals
 from compound_eyes.nodes.dds_profile import use_large_frame_profile
 from compound_eyes.nodes.frame_set_msg import build_frame_set, build_timing
 from compound_eyes.nodes.lifecycle import run_until_signal
@@ -40,7 +44,6 @@ from compound_eyes.nodes.parameters import declare_settings, parameter_source, p
 from compound_eyes.nodes.publish_guard import PublishGuard
 from compound_eyes.nodes.qos import COMMAND_QOS, STATUS_QOS, TIMING_QOS, image_qos
 from compound_eyes.phase.command_auth import CommandVerifier
-from compound_eyes.phase.command_filter import OfferVerdict
 
 NODE_NAME = 'compound_eyes_client'
 
@@ -86,10 +89,11 @@ class ClientNode(Node):
             FrameSetTiming, schema.SYNCED_FRAMES_TIMING, TIMING_QOS)
         self.clock_pub = self.create_publisher(ClockStatus, schema.CLOCK_STATUS, STATUS_QOS)
         self.verifier = CommandVerifier(config.command_keys)
+        self.commands_refused = no_refusals()      # reason -> count (fixed texts: bounded)
         self._refused_reported = 0
         self.diag_pub = self.create_publisher(DiagnosticArray, schema.DIAGNOSTICS, STATUS_QOS)
         self.create_subscription(PhaseDelay, schema.PHASE_DELAY, self._on_phase_delay,
-                                 COMMAND_QOS)
+                                 COMMAND_QOS, raw=True)
         self.create_timer(1.0, self._publish_clock_status)
         self.diagnostics = ClientDiagnostics(self.get_name(), config.client_id,
                                              camera_identities(specs))
@@ -115,15 +119,25 @@ class ClientNode(Node):
         self.engine.stop()
         self.monitor.stop()
 
-    def _on_phase_delay(self, msg: PhaseDelay) -> None:
+    def _on_phase_delay(self, data: bytes) -> None:
+        try:
+            msg = deserialize_message(data, PhaseDelay)
+        except RuntimeError as error:       # rclpy's RMWError: not a PhaseDelay
+            self._refuse_command(MALFORMED_COMMAND,
+                                 f'PhaseDelay bytes ({len(data)} bytes, {error})')
+            return
         verdict = self.verifier.check(msg)
         if verdict:
             verdict = self.engine.offer_delay_command(
                 msg.client_id, msg.tick_period_ns, msg.delay_ns, msg.sequence,
                 ns_from_time(msg.expires), msg.channel_ids, msg.channel_delays_ns)
-        if verdict not in (OfferVerdict.ACCEPTED, OfferVerdict.OTHER_CLIENT):
-            self.get_logger().warning(f'ignored PhaseDelay seq {msg.sequence}: {verdict.value}',
-                                      throttle_duration_sec=5.0)
+        if not verdict:
+            self._refuse_command(verdict.value, f'PhaseDelay seq {msg.sequence}')
+
+    def _refuse_command(self, reason: str, what: str) -> None:
+        """Count a command the client cannot use and log it (throttled)."""
+        self.commands_refused[reason] += 1
+        self.get_logger().warning(f'ignored {what}: {reason}', throttle_duration_sec=5.0)
 
     def _publish_sets(self) -> None:
         config = self.config
@@ -147,9 +161,10 @@ class ClientNode(Node):
     def _publish_diagnostics(self) -> None:
         array = self.diagnostics.build(self.engine.stats(), self.guard.refusals(),
                                        time.monotonic(), time_from_ns(self.clock.now_ns()))
+        refused = dict(self.commands_refused)
         array.status.append(command_status(self.get_name(), self.config.client_id,
-                                           self.verifier, self._refused_reported))
-        self._refused_reported = sum(self.verifier.refused.values())
+                                           self.verifier, refused, self._refused_reported))
+        self._refused_reported = sum(refused.values())
         self.diag_pub.publish(array)
 
 

@@ -15,6 +15,15 @@ def status_name(node_name: str, task: str) -> str:
     return f'{node_name}: {task}'
 
 
+def counts_by_reason(label: str, counts: Mapping[str, int]) -> dict[str, int]:
+    """Return one value per reason, keyed "<label>: <reason>", sorted so reports compare.
+
+    How every node reports what it refused or rejected: a fixed text per reason keeps the
+    table small however much hostile traffic arrives.
+    """
+    return {f'{label}: {reason}': count for reason, count in sorted(counts.items())}
+
+
 def diagnostic_status(name: str, level: bytes, message: str, hardware_id: str,
                       values: Mapping[str, object]) -> DiagnosticStatus:
     """Return a DiagnosticStatus with every value as text, in the given order."""

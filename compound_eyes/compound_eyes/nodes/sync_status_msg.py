@@ -7,7 +7,7 @@ from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus
 
 from compound_eyes.interfaces.schema import LockState
 from compound_eyes.interfaces.stamps import time_from_ns
-from compound_eyes.nodes.diagnostic_status import diagnostic_status, status_name
+from compound_eyes.nodes.diagnostic_status import counts_by_reason, diagnostic_status, status_name
 from compound_eyes.nodes.server_loop import ServerLoop
 from compound_eyes.phase.estimator import ClientState
 
@@ -68,7 +68,7 @@ def build_diagnostics(node_name: str, clients: list[ClientState], clock, stamp: 
         status_name(node_name, INPUT_TASK), DiagnosticStatus.OK,
         f'{loop.accepted} timing sets accepted, {rejected} rejected',
         {'sets_accepted': loop.accepted, 'sets_rejected': rejected,
-         **{f'rejected: {reason}': count for reason, count in sorted(loop.rejected.items())}}))
+         **counts_by_reason('rejected', loop.rejected)}))
     signing = bool(loop.config.command_key)
     array.status.append(_status(
         status_name(node_name, COMMANDS_TASK), DiagnosticStatus.OK,

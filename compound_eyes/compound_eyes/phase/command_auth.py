@@ -135,13 +135,12 @@ class CommandVerifier:
     """A client's gate before command vetting: with keys, only commands signed by one pass.
 
     Without keys every command passes (commands are unauthenticated, as diagnostics say).
-    Refusals are counted per verdict, for the client's diagnostics.
+    The client node counts refusals with its other refused commands.
     """
 
     def __init__(self, keys: Sequence[bytes]) -> None:
         self.keys = tuple(keys)
         self.verified = 0
-        self.refused = {OfferVerdict.UNSIGNED: 0, OfferVerdict.BAD_SIGNATURE: 0}
 
     @property
     def authenticated(self) -> bool:
@@ -149,16 +148,13 @@ class CommandVerifier:
         return bool(self.keys)
 
     def check(self, command: Any) -> OfferVerdict:
-        """Return ACCEPTED when the command may be vetted, else why not (and count it)."""
+        """Return ACCEPTED when the command may be vetted, else why not."""
         if not self.keys:
             return OfferVerdict.ACCEPTED
         signature = bytes(command.signature)
         if not signature:
-            verdict = OfferVerdict.UNSIGNED
-        elif verify(self.keys, signed_fields(command), signature):
+            return OfferVerdict.UNSIGNED
+        if verify(self.keys, signed_fields(command), signature):
             self.verified += 1
             return OfferVerdict.ACCEPTED
-        else:
-            verdict = OfferVerdict.BAD_SIGNATURE
-        self.refused[verdict] += 1
-        return verdict
+        return OfferVerdict.BAD_SIGNATURE

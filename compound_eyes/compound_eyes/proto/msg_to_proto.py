@@ -22,6 +22,7 @@ from pathlib import Path
 from rosidl_adapter.parser import MessageSpecification, Type, parse_message_file
 
 from compound_eyes.interfaces.schema import PACKAGE
+from compound_eyes.signals import shielded
 
 PROTO_PACKAGE = 'compound_eyes'
 PROTO_FILE_NAME = 'compound_eyes.proto'
@@ -216,7 +217,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     if current != text:
         args.output.parent.mkdir(parents=True, exist_ok=True)
-        args.output.write_text(text)
+        with shielded():    # a stop request waits: never a truncated .proto
+            args.output.write_text(text)
     return 0
 
 

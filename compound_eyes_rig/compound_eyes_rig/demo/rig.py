@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from compound_eyes.config.client import ClientConfig
-from compound_eyes.interfaces.schema import SYNCED_FRAMES, LockState
+from compound_eyes.interfaces.schema import LockState
 from compound_eyes.nodes.dds_profile import use_large_frame_profile
 from compound_eyes.signals import StopSignals
 from compound_eyes_rig.demo.configs import (
@@ -105,7 +105,7 @@ def _watch(options: DemoOptions, processes: ProcessSet, stop: StopSignals) -> No
     from compound_eyes_rig.truth.monitor_node import TruthMonitor
 
     init_ros()
-    monitor = TruthMonitor([f'/{c.client_id}/{SYNCED_FRAMES}' for c in DEMO_CLIENTS])
+    monitor = TruthMonitor([c.client_id for c in DEMO_CLIENTS])
     executor = SingleThreadedExecutor()
     executor.add_node(monitor)
     start = time.monotonic()

@@ -1,12 +1,16 @@
 """A node that decodes the synthetic timecodes of received sets to measure true sync error.
 
 Used by the demo (and tests) to print how far apart capture moments really were; it only
-works on synthetic timecode cameras, whose pixels carry the true exposure time.
+works on synthetic timecode cameras, whose pixels carry the true exposure time. Only sets
+whose client_id is the one of their topic are scored, and a frame whose image does not decode
+counts as undecodable, so hostile sets published on a client's topic cannot skew the scores.
 """
 from __future__ import annotations
 
+import functools
 import threading
 import time
+from collections.abc import Sequence
 
 from compound_eyes_msgs.msg import CameraFrame, SyncedFrameSet, SyncStatus
 from rclpy.node import Node
@@ -21,20 +25,22 @@ from compound_eyes_rig.truth.tick_truth import FrameTruth, TickScore, TickTruthC
 
 
 class TruthMonitor(Node):
-    """Scores every sample_every-th tick across the given clients' image topics."""
+    """Scores every sample_every-th tick across the given clients' SyncedFrameSet topics."""
 
-    def __init__(self, frame_topics: list[str], sample_every: int = 3) -> None:
+    def __init__(self, clients: Sequence[str], sample_every: int = 3) -> None:
         super().__init__('compound_eyes_truth_monitor')
         self.sample_every = sample_every
-        self.collector = TickTruthCollector(expected_clients=len(frame_topics))
+        self.collector = TickTruthCollector(expected_clients=len(clients))
         self.scores: list[TickScore] = []
         self.undecodable = 0
+        self.foreign = 0        # sets on a client's topic that named another client
         self.latest_status: SyncStatus | None = None
         self.first_seen_s: dict[str, float] = {}    # client -> first status listing it
         self.first_locked_s: dict[str, float] = {}  # client -> first status showing it LOCKED
         self._lock = threading.Lock()
-        for topic in frame_topics:
-            self.create_subscription(SyncedFrameSet, topic, self._on_set,
+        for client in clients:
+            self.create_subscription(SyncedFrameSet, f'/{client}/{schema.SYNCED_FRAMES}',
+                                     functools.partial(self._on_set, client),
                                      image_qos('reliable', 5))
         self.create_subscription(SyncStatus, schema.SYNC_STATUS, self._on_status, STATUS_QOS)
 
@@ -53,7 +59,10 @@ class TruthMonitor(Node):
             if client.lock_state == LockState.LOCKED:
                 self.first_locked_s.setdefault(client.client_id, now)
 
-    def _on_set(self, msg: SyncedFrameSet) -> None:
+    def _on_set(self, client: str, msg: SyncedFrameSet) -> None:
+        if msg.client_id != client:
+            self.foreign += 1
+            return
         if msg.tick % self.sample_every:
             return
         truths = []
@@ -70,5 +79,8 @@ class TruthMonitor(Node):
 
     @staticmethod
     def _true_time(frame: CameraFrame) -> int | None:
-        image = frame_image(frame)
+        try:
+            image = frame_image(frame)
+        except ValueError:      # pixels that do not fit their size or do not decode
+            return None
         return None if image is None else decode(image)

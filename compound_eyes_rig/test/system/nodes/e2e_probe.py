@@ -57,8 +57,7 @@ class Probe:
             self.node.create_subscription(
                 FrameSetTiming, f'/{client}/{schema.SYNCED_FRAMES_TIMING}',
                 self._recorder(self.sets[client]), TIMING_QOS)
-        self.truth = (TruthMonitor([f'/{c}/{schema.SYNCED_FRAMES}' for c in frame_clients],
-                                   sample_every=1) if frame_clients else None)
+        self.truth = TruthMonitor(frame_clients, sample_every=1) if frame_clients else None
         self.executor = SingleThreadedExecutor()
         for node in (self.node, self.truth):
             if node is not None:

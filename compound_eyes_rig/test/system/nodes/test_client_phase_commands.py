@@ -1,7 +1,8 @@
 """Hostile PhaseDelay commands leave a running client's delay alone; a valid one is slewed to.
 
 ROS int64 fields cannot carry NaN, so non-finite values are covered by test/phase; here the
-commands are out of range, for another client, for another period, expired or replayed.
+commands are out of range, for another client, for another period, expired or replayed; the
+client counts each refusal under its reason in its /diagnostics.
 """
 from __future__ import annotations
 
@@ -16,12 +17,18 @@ sys.path.insert(0, str(Path(__file__).parent))
 from client_launch import LATENCY_MS, log_tail, start_client, write_client_params  # noqa: E402
 from client_probe import ClientProbe  # noqa: E402
 
+from compound_eyes.nodes.client_node import NODE_NAME as CLIENT_NODE
+from compound_eyes.nodes.command_status_msg import commands_task
+from compound_eyes.nodes.diagnostic_status import status_name
+from compound_eyes.phase.command_filter import OfferVerdict
+
 pytestmark = pytest.mark.slow
 CLIENT = 'steered_client'
 PERIOD_NS = round(1e9 / 30)
 INITIAL_NS = 5_000_000
 VALID_NS = 15_000_000
 SLEW_NS = 500_000
+REPLAYED = f'refused: {OfferVerdict.REPLAYED.value}'
 
 
 def _hostile(probe: ClientProbe) -> None:
@@ -37,6 +44,14 @@ def _hostile(probe: ClientProbe) -> None:
             (CLIENT, -1, 20_000_000, 106, future),                  # garbage period
             (CLIENT, PERIOD_NS, 20_000_000, 107, probe.expires_in(-1))):  # expired
         probe.send_delay(client_id, period, delay, sequence, expires)
+
+
+def _refused(probe: ClientProbe) -> dict[str, int]:
+    """Return the refusal counts of the client's newest command status ({} before one)."""
+    name = status_name(CLIENT_NODE, commands_task(CLIENT))
+    found = [st for array in probe.diagnostics() for st in array.status if st.name == name]
+    return {v.key: int(v.value) for v in found[-1].values
+            if v.key.startswith('refused: ')} if found else {}
 
 
 def _wait_past(probe: ClientProbe, moment_ns: int, log: Path) -> None:
@@ -69,8 +84,14 @@ def test_only_the_valid_command_moves_the_delay(tmp_path, ros_env, processes):
         replayed = time.time_ns()
         _wait_past(probe, replayed + 1_000_000_000, log)
         sets = [s for s in probe.sets('timing') if s.frames]   # no frame: no delay to report
+        probe.wait_until(lambda: _refused(probe).get(REPLAYED) == 2, 5,
+                         'the replays counted in /diagnostics', lambda: log_tail(log))
+        refused = _refused(probe)
 
     assert 'ignored PhaseDelay' in log.read_text(), 'hostile commands never reached the client'
+    for verdict in (OfferVerdict.OTHER_CLIENT, OfferVerdict.EXPIRED, OfferVerdict.REPLAYED):
+        assert refused[f'refused: {verdict.value}'] == 2, refused   # once per hostile round
+    assert sum(refused.values()) == 2 * 8 + 2, refused     # every hostile command, counted once
     before = [s for s in sets if s.stamp_ns < hostile_sent + 1_000_000_000]
     assert before and all((s.phase_delay_ns, s.phase_delay_sequence) == (INITIAL_NS, 0)
                           for s in before)

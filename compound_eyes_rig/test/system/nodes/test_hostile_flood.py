@@ -3,8 +3,10 @@
 hostile_traffic.py publishes (raw bytes and rclpy messages, at 10x the clients' 30 Hz) on
 every topic a node of the rig subscribes to, while a real server, two synthetic clients and
 the recorder run. Afterwards every process is alive, both clients are locked again, the
-server counted what it rejected in /diagnostics, the recorder counted the sets it could not
-read, and no resident set grew by more than RSS_GROWTH_MB.
+server counted what it rejected in /diagnostics, the flooded client counted the commands it
+refused in its own, the recorder counted the sets it could not read, and no resident set grew
+by more than RSS_GROWTH_MB. Throughout the flood the honest clients' loop holds: the true
+cross-client error, decoded from the synthetic timecodes, stays where it was before.
 """
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from compound_eyes.interfaces.schema import (
@@ -24,6 +27,8 @@ from compound_eyes.interfaces.schema import (
     SYNC_STATUS_TYPE,
     SYNCED_FRAME_SET_TYPE,
 )
+from compound_eyes.nodes.client_node import NODE_NAME as CLIENT_NODE
+from compound_eyes.nodes.command_status_msg import MALFORMED_COMMAND, commands_task
 from compound_eyes.nodes.diagnostic_status import status_name
 from compound_eyes.nodes.server_loop import MALFORMED
 from compound_eyes.nodes.server_node import NODE_NAME as SERVER_NODE
@@ -49,6 +54,15 @@ HOSTILE_TOPICS = {
     '/sync_status': SYNC_STATUS_TYPE,
     f'/{CLIENTS[1]}/clock_status': CLOCK_STATUS_TYPE,
 }
+FLOODED_COMMANDS = status_name(CLIENT_NODE, commands_task(CLIENTS[0]))
+BEFORE_S = 5.0          # true error measured this long before the flood
+# The loop holds when the median true cross-client error during the flood stays within twice
+# the before-phase's own tick-to-tick range (p95 - p5) of its median: a hostile delay that got
+# through would move it by up to a tick period. The 2 ms floor covers what load alone does to
+# the median on a 2-core machine shared with the flood (capture wake-ups of one client
+# delayed more than the other's), which is not the loop losing lock.
+TRUE_SHIFT_FLOOR_NS = 2_000_000
+MIN_TICKS = 30          # decoded ticks per phase, so that a median means something
 
 
 def _rss_mb(pid: int) -> float:
@@ -58,9 +72,15 @@ def _rss_mb(pid: int) -> float:
     raise AssertionError(f'no VmRSS for pid {pid}')
 
 
+def _true_errors_ns(probe: Probe) -> np.ndarray:
+    """Return the true cross-client errors of the ticks scored since the last call."""
+    return np.array([s.cross_client_error_ns for s in probe.truth.take_scores()
+                     if s.clients == len(CLIENTS)])
+
+
 def test_hostile_flood_on_every_topic(ros_env, processes, tmp_path):
     rig = Rig(processes, ros_env, tmp_path)
-    with Probe() as probe:
+    with Probe(frame_clients=CLIENTS) as probe:
         rig.start_server()
         for client in DEMO_CLIENTS[:2]:
             rig.start_client(client, images=True)
@@ -71,6 +91,9 @@ def test_hostile_flood_on_every_topic(ros_env, processes, tmp_path):
         wait_until(lambda: probe.all_in_state(CLIENTS, LOCKED, since=time.monotonic() - 0.6),
                    60, 'both clients LOCKED', rig)
         time.sleep(2.0)     # the recorder has subscribed to everything by now
+        probe.truth.take_scores()
+        time.sleep(BEFORE_S)
+        true_before = _true_errors_ns(probe)
         before = {name: _rss_mb(proc.pid) for name, proc in rig.procs.items()}
 
         after_first = None
@@ -86,6 +109,7 @@ def test_hostile_flood_on_every_topic(ros_env, processes, tmp_path):
             after_first = after_first or {name: _rss_mb(proc.pid)
                                           for name, proc in rig.procs.items()}
         flood_end = time.monotonic()
+        true_during = _true_errors_ns(probe)
 
         rig.check_alive()
         wait_until(lambda: probe.all_in_state(CLIENTS, LOCKED, since=flood_end + 1.0), 30,
@@ -93,6 +117,8 @@ def test_hostile_flood_on_every_topic(ros_env, processes, tmp_path):
         after = {name: _rss_mb(proc.pid) for name, proc in rig.procs.items()}
         server_input = next(s for _, msg in reversed(probe.diagnostics) for s in msg.status
                             if s.name == SERVER_INPUT_STATUS)
+        client_commands = next(s for _, msg in reversed(probe.diagnostics) for s in msg.status
+                               if s.name == FLOODED_COMMANDS)
     rig.procs.pop('recorder')
     recorder.send_signal(signal.SIGINT)
     out, _ = recorder.communicate(timeout=60)
@@ -102,8 +128,23 @@ def test_hostile_flood_on_every_topic(ros_env, processes, tmp_path):
     first = {name: round(after_first[name] - before[name], 1) for name in before}
     second = {name: round(after[name] - after_first[name], 1) for name in before}
     values = {v.key: v.value for v in server_input.values}
+    refused = {v.key: v.value for v in client_commands.values}
+    assert len(true_before) >= MIN_TICKS and len(true_during) >= MIN_TICKS, \
+        (len(true_before), len(true_during))
+    shift_ns = abs(np.median(true_during) - np.median(true_before))
+    allowed_ns = max(2 * np.ptp(np.percentile(true_before, [5, 95])), TRUE_SHIFT_FLOOR_NS)
+    print(f'true cross-client error: before median {np.median(true_before) / 1e6:.2f} ms '
+          f'({len(true_before)} ticks), during {np.median(true_during) / 1e6:.2f} ms '
+          f'({len(true_during)} ticks), shift {shift_ns / 1e6:.2f} ms of '
+          f'{allowed_ns / 1e6:.2f} allowed; {CLIENTS[0]}: {refused["commands_refused"]} '
+          f'commands refused, {refused[f"refused: {MALFORMED_COMMAND}"]} of them no PhaseDelay')
     print(f'RSS MB before {before}, growth in the first flood {first}, in the second {second}; '
           f'server: {server_input.message}; recorder: {summary["unparsable_sets"]} unparsable')
+    assert int(refused[f'refused: {MALFORMED_COMMAND}']) > 0, refused
+    assert int(refused['commands_refused']) > int(refused[f'refused: {MALFORMED_COMMAND}']), \
+        refused   # the well-formed hostile commands are counted too
+    assert probe.truth.foreign > 0, 'no hostile set reached the truth monitor to be ignored'
+    assert shift_ns <= allowed_ns, (true_before, true_during)
     assert all(g < RSS_GROWTH_MB for name, g in second.items() if name != 'recorder'), \
         (first, second)
     if second['recorder'] >= RSS_GROWTH_MB:   # known defect, kept visible
