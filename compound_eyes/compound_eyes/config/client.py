@@ -106,18 +106,19 @@ class CameraConfig:
 
 
 def qos_override(policy: str) -> str:
-    """Name the standard parameter that sets one QoS policy of the image topics."""
-    return f'qos_overrides./<namespace>/synced_frames.publisher.{policy} (and per camera topic)'
+    """Name the standard parameter that sets one QoS policy of the synced_frames topic."""
+    return f'qos_overrides./<namespace>/synced_frames.publisher.{policy}'
 
 
 @dataclass(frozen=True)
 class QosConfig:
     """The image topics' QoS before the standard qos_overrides parameters apply (deprecated)."""
 
-    reliability: str = setting('reliable', 'reliability of the image topics',
+    reliability: str = setting('reliable', 'reliability of the image topics (synced_frames, '
+                                           'each <channel>/...) where qos_overrides set none',
                                choices=RELIABILITY, replaced_by=qos_override('reliability'))
-    depth: int = setting(5, 'history depth of the image topics', minimum=1, maximum=1000,
-                         replaced_by=qos_override('depth'))
+    depth: int = setting(5, 'history depth of the image topics where qos_overrides set none',
+                         minimum=1, maximum=1000, replaced_by=qos_override('depth'))
 
 
 @dataclass(frozen=True)

@@ -75,6 +75,8 @@ def test_live_gain_changes_the_frames_read_only_and_out_of_range_are_refused(
 
         out_of_range = remote.set(GAIN, 2000.0)
         assert not out_of_range.successful and GAIN in out_of_range.reason
+        integer = remote.set(GAIN, 2)
+        assert not integer.successful and 'type' in integer.reason
         read_only_option = remote.set('camera_config.cam0.latency_ns', 0)
         assert not read_only_option.successful and 'read-only' in read_only_option.reason
         for name, value in (('fps', 60.0), ('width', 320), ('camera_config.channels', 'cam0'),
