@@ -5,6 +5,7 @@ node in its own process context, as any other ROS peer sees it.
 """
 from __future__ import annotations
 
+import subprocess
 import sys
 from pathlib import Path
 
@@ -14,7 +15,14 @@ from rclpy.qos import DurabilityPolicy, ReliabilityPolicy
 from compound_eyes.interfaces import schema
 
 sys.path.insert(0, str(Path(__file__).parent))
-from client_launch import log_tail, start_client, write_client_params  # noqa: E402
+from client_launch import (  # noqa: E402
+    client_command,
+    log_tail,
+    session_processes,
+    shm_segments,
+    start_client,
+    write_client_params,
+)
 from parameter_client import ParameterClient  # noqa: E402
 from spun_node import SpunNode  # noqa: E402
 
@@ -52,3 +60,16 @@ def test_qos_overrides_set_the_offered_qos_and_old_keys_warn(ros_env, processes,
     warnings = [line for line in log.read_text().splitlines() if 'deprecated' in line]
     assert len(warnings) == 1, warnings
     assert 'qos.reliability is deprecated: use qos_overrides.' in warnings[0]
+
+
+def test_a_bad_qos_override_stops_the_client_naming_it(ros_env, processes, tmp_path):
+    topic = '/bad_qos/synced_frames'
+    params = write_client_params(tmp_path / 'client.yaml', 'qos_client', cameras=1,
+                                 qos_overrides={topic: {'publisher': {'reliability': 'sometimes'}}})
+    proc = processes.python(client_command(params, 'bad_qos'), env=ros_env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    output, _ = proc.communicate(timeout=60)
+    assert proc.returncode == 2, output
+    assert f'configuration error: qos_overrides.{topic}.publisher: ' in output, output
+    assert '`sometimes`' in output
+    assert not session_processes(proc.pid) and not shm_segments(proc.pid)
