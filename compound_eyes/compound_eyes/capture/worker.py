@@ -7,7 +7,9 @@ small note. A free-running camera's slot of tick k picks the buffered frame whos
 nearest T_(k-1) + its delay for tick k-1 and ships it for tick k-1: a period later, the
 frames on both sides of that instant are in the driver's buffer. Camera errors close the
 source and reopen it with exponential backoff while the loop keeps its rhythm; a missing
-frame is only reported. A worker that falls behind skips to the next reachable tick. It
+frame is only reported. After each tick, and after each (re)open, it applies the camera
+controls the parent last wrote (capture/control_cell.py). A worker that falls behind skips
+to the next reachable tick. It
 ignores SIGINT and SIGTERM (the parent coordinates shutdown) and exits when the parent sets
 the stop flag or disappears.
 """
