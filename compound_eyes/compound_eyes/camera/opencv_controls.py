@@ -4,7 +4,8 @@ For sync the exposure matters most: a V4L2 buffer time marks one fixed point of 
 (uvcvideo: when its first USB payload arrived), so the exposure's midpoint keeps a fixed
 offset from the stamp only while the exposure time is fixed. Auto exposure changes the
 exposure time with the light and moves the midpoint with it (and UVC's exposure priority may
-lower the frame rate). None leaves a control as the device has it.
+lower the frame rate). None leaves a control as the device has it. A running client sets
+them again when their live parameters change (OpenCvCamera.apply_controls).
 """
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ class CameraControls:
     """The image controls a client YAML may set; exposure_us implies manual exposure."""
 
     auto_exposure: bool | None = None
-    exposure_us: int | None = None
+    exposure_us: float | None = None
     gain: float | None = None
     auto_white_balance: bool | None = None
     white_balance_k: int | None = None

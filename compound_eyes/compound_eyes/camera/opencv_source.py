@@ -9,8 +9,10 @@ stamped when the read returned (READ_RETURN), with the read's duration as uncert
 """
 from __future__ import annotations
 
+import dataclasses
 import os
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import cv2
@@ -152,6 +154,11 @@ class OpenCvCamera:
         if refused:
             raise CameraError(f'{self.camera_id}: the {capture.getBackendName()} backend '
                               f'refused {", ".join(refused)}')
+
+    def apply_controls(self, controls: Mapping[str, object]) -> list[str]:
+        """Take new image controls; set them on the open device, return what it refused."""
+        self.config = dataclasses.replace(self.config, **controls)
+        return [] if self._capture is None else self.config.apply(self._capture)
 
     def close(self) -> None:
         """Release the device; safe to call twice."""

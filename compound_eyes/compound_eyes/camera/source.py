@@ -1,6 +1,7 @@
 """The interface every camera backend implements, and the frame it returns."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -70,6 +71,13 @@ class FreeRunningSource(CameraSource, Protocol):
 
     def grab_nearest(self, clock: SyncedClock, target_ns: int) -> CapturedFrame:
         """Return the frame whose stamp is nearest target_ns (synced clock), older ones drained."""
+
+
+class ControllableSource(CameraSource, Protocol):
+    """A camera whose image controls (exposure, gain, ...) change while it captures."""
+
+    def apply_controls(self, controls: Mapping[str, object]) -> list[str]:
+        """Take new control values (also before open()); return those the device refused."""
 
 
 def is_free_running(source: CameraSource) -> bool:

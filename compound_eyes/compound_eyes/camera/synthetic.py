@@ -10,9 +10,11 @@ stamp error can be measured downstream instead of being zero by construction.
 """
 from __future__ import annotations
 
+import dataclasses
 import time
 import zlib
 from collections import deque
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import cv2
@@ -30,6 +32,7 @@ ENCODINGS = ('bgr8', 'mono8')
 JITTERS = ('normal', 'uniform')
 MAX_LATENCY_NS = 1_000_000_000  # a grab-to-exposure or readout above 1 s is a typo
 _SPIN_NS = 200_000             # the last stretch of a wait is spun, not slept
+RENDERED_EXPOSURE_US = 10_000.0  # at this exposure and gain 1 the pattern keeps its brightness
 
 
 @dataclass(frozen=True)
@@ -39,7 +42,9 @@ class SyntheticConfig:
     latency_ns is grab-to-exposure for 'triggered' and exposure-to-frame-available (readout)
     for 'freerun'; jitter_ns is the spread added to it (normal sigma or uniform half-width),
     drawn from a generator seeded with `seed`. fail_between = (t0, t1) in time.time_ns():
-    open() and grab() raise CameraError inside that real-time window.
+    open() and grab() raise CameraError inside that real-time window. exposure_us and gain
+    stand in for a sensor's: they scale the pattern's brightness (not the timecode, which
+    stays readable) and never move the exposure instant.
     """
 
     model: str = 'triggered'
@@ -57,6 +62,8 @@ class SyntheticConfig:
     buffer_depth: int = 4
     drain: bool = True
     fail_between: tuple[int, int] | None = None
+    exposure_us: float = RENDERED_EXPOSURE_US
+    gain: float = 1.0
 
     def __post_init__(self) -> None:
         """Check every field, naming the one that is wrong."""
@@ -70,7 +77,9 @@ class SyntheticConfig:
         check_choice('synthetic', 'model', self.model, MODELS)
         check_choice('synthetic', 'encoding', self.encoding, ENCODINGS)
         check_choice('synthetic', 'jitter', self.jitter, JITTERS)
-        check_positive('synthetic', self, 'width', 'height', 'fps', 'buffer_depth')
+        check_positive('synthetic', self, 'width', 'height', 'fps', 'buffer_depth',
+                       'exposure_us')
+        check_positive('synthetic', self, 'gain', allow_zero=True)
         check_positive('synthetic', self, 'latency_ns', 'jitter_ns', 'phase_ns', allow_zero=True)
         for name in ('latency_ns', 'jitter_ns'):
             if getattr(self, name) > MAX_LATENCY_NS:
@@ -90,8 +99,9 @@ def _background(config: SyntheticConfig, label: str) -> np.ndarray:
     """Render the still part of the test pattern once: a gradient set by the label, and it."""
     code = zlib.crc32(label.encode())
     hue, base = code % 180, 30 + (code >> 8) % 100   # mono8 keeps only the brightness ramp
-    ramp = np.linspace(base, base + 120, config.width, dtype=np.float32)
-    value = np.broadcast_to(ramp, (config.height, config.width)).astype(np.uint8)
+    brightness = config.gain * config.exposure_us / RENDERED_EXPOSURE_US
+    ramp = np.linspace(base, base + 120, config.width, dtype=np.float32) * brightness
+    value = np.broadcast_to(np.clip(ramp, 0, 255), (config.height, config.width)).astype(np.uint8)
     hsv = np.dstack([np.full_like(value, hue), np.full_like(value, 160), value])
     image = cv2.cvtColor(hsv, cv2.COLOR_HSV2BGR)
     scale = config.height / 240
@@ -151,6 +161,13 @@ class SyntheticCamera:
         self._pending_ready = self._ready_time(0)
         self._buffer = deque(maxlen=config.buffer_depth)
         self._open = True
+
+    def apply_controls(self, controls: Mapping[str, object]) -> list[str]:
+        """Take new exposure_us/gain: the pattern is rendered again with its new brightness."""
+        self.config = dataclasses.replace(self.config, **controls)
+        if self._background is not None:
+            self._background = _background(self.config, self.label)
+        return []
 
     def close(self) -> None:
         """Stop the camera; safe to call twice."""

@@ -15,11 +15,12 @@ import copy
 import multiprocessing
 import queue
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from multiprocessing.connection import Connection, wait
 
 from compound_eyes.camera.source import StampSource
 from compound_eyes.capture.assembler import SetAssembler
+from compound_eyes.capture.control_cell import ControlCell
 from compound_eyes.capture.delay_steering import DelayPolicy, DelaySteering
 from compound_eyes.capture.records import (
     FREE_RUNNING,
@@ -88,6 +89,7 @@ class CaptureEngine:
         self._delays = DelaySteering(delay_policy or DelayPolicy(), self.schedule, self.clock,
                                      channels, self._context)
         self._stop_flag = self._context.Value('b', 0, lock=False)
+        self._controls = {channel: ControlCell(self._context) for channel in channels}
         self._stats = EngineStats(cameras={c: CameraStats(c) for c in channels})
         self._assembler = SetAssembler(channels, self.schedule, self.set_deadline_ns,
                                        self._delays, self._stats.cameras)
@@ -163,6 +165,14 @@ class CaptureEngine:
         return self._delays.offer(client_id, tick_period_ns, delay_ns, sequence, expires_ns,
                                   channel_ids, channel_delays_ns)
 
+    def set_controls(self, channel_id: str, controls: Mapping[str, object]) -> None:
+        """Hand a channel's live controls (exposure_us, gain, ...) to its capture process.
+
+        The worker applies them after its current tick, and again whenever it reopens the
+        camera or is respawned; a device's refusal shows in the channel's last_error.
+        """
+        self._controls[channel_id].write(controls)
+
     def stats(self) -> EngineStats:
         """Return a snapshot of the counters."""
         with self._lock:
@@ -198,7 +208,7 @@ class CaptureEngine:
             self._rendezvous.name, self.schedule.fps, self.clock, self.image_format,
             self._delays.cells[handle.spec.channel_id], handle.heartbeat, handle.reopens,
             self._stop_flag, writer,
-            *self._backoff, self.realtime_priority)
+            *self._backoff, self.realtime_priority, self._controls[handle.spec.channel_id])
 
     def _collect(self) -> None:
         """Collector thread: advance the delay, receive notes, emit due sets, supervise."""

@@ -7,7 +7,9 @@ small note. A free-running camera's slot of tick k picks the buffered frame whos
 nearest T_(k-1) + its delay for tick k-1 and ships it for tick k-1: a period later, the
 frames on both sides of that instant are in the driver's buffer. Camera errors close the
 source and reopen it with exponential backoff while the loop keeps its rhythm; a missing
-frame is only reported. A worker that falls behind skips to the next reachable tick. It
+frame is only reported. After each tick, and after each (re)open, it applies the camera
+controls the parent last wrote (capture/control_cell.py). A worker that falls behind skips
+to the next reachable tick. It
 ignores SIGINT and SIGTERM (the parent coordinates shutdown) and exits when the parent sets
 the stop flag or disappears.
 """
@@ -23,9 +25,11 @@ from compound_eyes.camera.source import (
     CameraError,
     CameraSource,
     CapturedFrame,
+    ControllableSource,
     MissingFrameError,
     is_free_running,
 )
+from compound_eyes.capture.control_cell import ControlCell
 from compound_eyes.capture.delay_cell import DelayCell
 from compound_eyes.capture.priority import CapturePriority
 from compound_eyes.capture.records import FREE_RUNNING, CameraSpec, FrameNote, WorkerEvent
@@ -59,6 +63,7 @@ class WorkerJob:
     backoff_initial_s: float
     backoff_max_s: float
     realtime_priority: int = 0
+    controls: ControlCell | None = None   # live camera controls the parent changes
 
 
 class _Camera:
@@ -70,6 +75,7 @@ class _Camera:
         self._failed = False
         self._backoff_s = job.backoff_initial_s
         self._retry_at = 0.0
+        self._controls_seen = 0    # generation of the controls the open source has
 
     @property
     def is_open(self) -> bool:
@@ -89,9 +95,29 @@ class _Camera:
             self.fail(error)
             return False
         self._source = source
+        self._controls_seen = 0
         if self._failed:
             self._job.reopens.value += 1
+        self.follow_controls()
         return True
+
+    def follow_controls(self) -> None:
+        """Apply the controls the parent changed since the source last took them."""
+        cell, source = self._job.controls, self._source
+        if cell is None or source is None:
+            return
+        generation, controls = cell.read()
+        if generation == self._controls_seen:
+            return
+        self._controls_seen = generation
+        try:
+            refused = _controllable(source).apply_controls(controls)
+        except (CameraError, ValueError) as error:
+            self.report(error)
+            return
+        if refused:
+            self.report(CameraError(f'{source.camera_id}: the device refused '
+                                    f'{", ".join(refused)}'))
 
     @property
     def free_running(self) -> bool:
@@ -189,7 +215,15 @@ def _loop(job: WorkerJob, camera: _Camera, ring: FrameRing, rendezvous: TickRend
                 label, ref.slot, ref.generation, ref.length, encoded.encoding, encoded.width,
                 encoded.height, encoded.compressed, frame.capture_ns, int(frame.stamp_source),
                 frame.uncertainty_ns, frame.read_start_ns, frame.read_end_ns, frame.sequence))
+        camera.follow_controls()   # after the tick's frame, so a change never delays a grab
         tick += 1
+
+
+def _controllable(source: CameraSource) -> ControllableSource:
+    """Return source as one whose controls change; CameraError if its backend has none."""
+    if not hasattr(source, 'apply_controls'):
+        raise CameraError(f'{source.camera_id}: its controls cannot change while it runs')
+    return source
 
 
 def _ready(job: WorkerJob, camera: _Camera) -> None:

@@ -24,7 +24,15 @@ from compound_eyes.config.ntp import (
     ntp_poll_interval_setting,
     ntp_servers_setting,
 )
-from compound_eyes.config.schema import Facts, Settings, read_settings, setting, settings_of
+from compound_eyes.config.schema import (
+    Facts,
+    Setting,
+    Settings,
+    read_setting,
+    read_settings,
+    setting,
+    settings_of,
+)
 from compound_eyes.config.section import Section, identifier_problem
 
 IMAGE_FORMATS = ('bgr8', 'mono8', 'jpeg')
@@ -36,6 +44,26 @@ CAMERA_ID = 'camera_id'
 # A channel id is a token of the per-camera topic names: <namespace>/<channel>/image_raw.
 _CHANNEL_ID = re.compile(r'[A-Za-z_][A-Za-z0-9_]*')
 _FRAME_ID = re.compile(r'[A-Za-z0-9_][A-Za-z0-9_./-]*')
+
+
+# The camera options a running client changes on the device: the ROS parameters
+# camera_config.<channel>.<control> are live where the YAML gives them. Each backend takes
+# those it has (synthetic: exposure_us and gain, GenICam: exposure_us and gain, OpenCV: all).
+CAMERA_CONTROLS: dict[str, Setting] = {item.name: item for item in (
+    Setting('exposure_us', float, None, Facts(
+        'exposure time, µs; a fixed value turns auto exposure off (synthetic cameras: the '
+        'brightness scales with exposure_us x gain, 10000 x 1 as rendered by default)',
+        positive=True, maximum=1e7, live=True)),
+    Setting('gain', float, None, Facts(
+        'sensor gain in the backend\'s unit: V4L2 device units, GenICam dB, synthetic a '
+        'brightness factor', minimum=0.0, maximum=1000.0, live=True)),
+    Setting('white_balance_k', int, None, Facts(
+        'white balance temperature, K (OpenCV devices); a fixed value turns auto white '
+        'balance off', minimum=1000, maximum=20000, live=True)),
+    Setting('focus', float, None, Facts(
+        'focus position in device units (OpenCV devices); a fixed value turns autofocus off',
+        minimum=0.0, maximum=10000.0, live=True)),
+)}
 
 
 def host_client_id() -> str:
@@ -63,6 +91,11 @@ class CameraConfig:
                                 '<client_id>_<channel>_optical_frame',
                             rule='letters, digits, _ . / -, not starting with /')
 
+    @property
+    def controls(self) -> dict[str, Any]:
+        """Return the live controls among the options (CAMERA_CONTROLS), by name."""
+        return {key: value for key, value in self.options.items() if key in CAMERA_CONTROLS}
+
     def camera_name_for(self, client_id: str) -> str:
         """Return the camera name calibration files and camera_info use."""
         return self.camera_name or f'{client_id}_{self.channel_id}'
@@ -72,12 +105,20 @@ class CameraConfig:
         return self.frame_id or f'{client_id}_{self.channel_id}_optical_frame'
 
 
+def qos_override(policy: str) -> str:
+    """Name the standard parameter that sets one QoS policy of the synced_frames topic."""
+    return f'qos_overrides./<namespace>/synced_frames.publisher.{policy}'
+
+
 @dataclass(frozen=True)
 class QosConfig:
-    """QoS of the image topic; the timing topic is always reliable with a small depth."""
+    """The image topics' QoS before the standard qos_overrides parameters apply (deprecated)."""
 
-    reliability: str = setting('reliable', 'reliability of the image topic', choices=RELIABILITY)
-    depth: int = setting(5, 'history depth of the image topic', minimum=1, maximum=1000)
+    reliability: str = setting('reliable', 'reliability of the image topics (synced_frames, '
+                                           'each <channel>/...) where qos_overrides set none',
+                               choices=RELIABILITY, replaced_by=qos_override('reliability'))
+    depth: int = setting(5, 'history depth of the image topics where qos_overrides set none',
+                         minimum=1, maximum=1000, replaced_by=qos_override('depth'))
 
 
 @dataclass(frozen=True)
@@ -202,6 +243,8 @@ class ClientConfig(Settings):
         named = next((s.facts for s in settings_of(CameraConfig) if s.name == key), None)
         if named is not None:
             return named
+        if key in CAMERA_CONTROLS:
+            return CAMERA_CONTROLS[key].facts
         if key == CAMERA_ID:
             return Facts(f'camera of channel {channel}: synthetic:triggered, synthetic:freerun, '
                          f'a device index, /dev/videoN, a file or a URL')
@@ -250,9 +293,16 @@ def _cameras(section: Section) -> tuple[CameraConfig, ...]:
         camera = section.section(channel)
         named = read_settings(CameraConfig, camera, channel_id=channel,
                               camera_id=camera.text(CAMERA_ID, accept_int=True))
-        cameras.append(dataclasses.replace(named, options=camera.rest()))
+        controls = controls_of(camera)
+        cameras.append(dataclasses.replace(named, options={**camera.rest(), **controls}))
     section.finish()
     return tuple(cameras)
+
+
+def controls_of(camera: Section) -> dict[str, Any]:
+    """Read the live controls a channel's mapping gives, checked against their bounds."""
+    return {key: read_setting(camera, item) for key, item in CAMERA_CONTROLS.items()
+            if camera.has(key)}
 
 
 def _check_ros_names(section: Section, camera: CameraConfig, client_id: str) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from compound_eyes.config.client import (
     CAMERA_CONFIG,
+    CAMERA_CONTROLS,
     CAMERA_ID,
     CHANNELS,
     CameraConfig,
@@ -29,8 +30,11 @@ _HEADER = ('| parameter | type | default | accepted | live | meaning |\n'
 
 def _row(name: str, kind: str, default: str, facts: Facts) -> str:
     live = 'yes' if facts.live else 'no'
+    meaning = facts.description
+    if facts.replaced_by:
+        meaning += f'; deprecated: use `{facts.replaced_by}`'
     return (f'| `{name}` | {kind} | {default} | {facts.constraints() or "any"} | {live} '
-            f'| {facts.description} |')
+            f'| {meaning} |')
 
 
 def _default(item: Setting) -> str:
@@ -49,6 +53,8 @@ def table(config_type: type[Settings]) -> str:
                  for name in CAMERA_NAMES]
         rows += [_row(f'{CHANNEL}.{s.name}', _TYPES[s.kind], _default(s), s.facts)
                  for s in settings_of(CameraConfig)]
+        rows += [_row(f'{CHANNEL}.{s.name}', _TYPES[s.kind], '— (as the device has it)',
+                      s.facts) for s in CAMERA_CONTROLS.values()]
         rows.append(_row(OPTION_NAME, 'as written', '—', ClientConfig.facts(OPTION_NAME)))
     return '\n'.join([_HEADER, *rows])
 

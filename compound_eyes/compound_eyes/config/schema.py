@@ -31,6 +31,7 @@ class Facts:
     choices: tuple[str, ...] = ()
     rule: str = ''            # a constraint involving other settings, checked by the parser
     live: bool = False        # takes effect without a restart; otherwise read-only
+    replaced_by: str = ''     # deprecated: still read, with a warning naming this instead
 
     def constraints(self) -> str:
         """Say the accepted values in words (ROS additional_constraints, the docs)."""
@@ -101,7 +102,7 @@ def read_settings(cls: type[SettingsT], section: Section, **given: Any) -> Setti
     values = dict(given)
     for item in settings_of(cls):
         if '.' not in item.name:
-            values[item.name] = _read(section, item)
+            values[item.name] = read_setting(section, item)
     for name, group in _groups(cls):
         sub = section.section(name)
         values[name] = read_settings(group, sub)
@@ -109,7 +110,8 @@ def read_settings(cls: type[SettingsT], section: Section, **given: Any) -> Setti
     return cls(**values)
 
 
-def _read(section: Section, item: Setting) -> Any:
+def read_setting(section: Section, item: Setting) -> Any:
+    """Read one setting from section by the last part of its name, checked by its facts."""
     facts, name, default = item.facts, item.name.rsplit('.', 1)[-1], item.default
     if item.kind is bool:
         return section.flag(name, default)
@@ -164,15 +166,23 @@ class Settings:
         return config
 
     def to_parameters(self) -> dict[str, Any]:
-        """Return the nested ROS parameter mapping that from_parameters reads back to self."""
+        """Return the nested ROS parameter mapping that from_parameters reads back to self.
+
+        A deprecated setting left at its default is omitted, so files written from a config
+        (and the parameters a node declares) carry it only where someone still sets it.
+        """
         params: dict[str, Any] = {}
         for item in settings_of(type(self)):
             node, value = params, self
             *groups, leaf = item.name.split('.')
             for group in groups:
-                node = node.setdefault(group, {})
                 value = getattr(value, group)
-            node[leaf] = ros_value(getattr(value, leaf))
+            value = getattr(value, leaf)
+            if item.facts.replaced_by and value == item.default:
+                continue
+            for group in groups:
+                node = node.setdefault(group, {})
+            node[leaf] = ros_value(value)
         return params
 
     @classmethod

@@ -30,6 +30,7 @@ from compound_eyes.interfaces.schema import (
 from compound_eyes.interfaces.stamps import time_from_ns
 from compound_eyes.nodes.frame_set_msg import compressed_image_msg, raw_image_msg
 from compound_eyes.nodes.publish_guard import PublishGuard
+from compound_eyes.nodes.qos import overridable_publisher
 from compound_eyes.nodes.set_camera_info import ChannelCalibration
 
 # What the capture workers' JPEG holds: they encode the bgr8 frames of the source.
@@ -52,10 +53,11 @@ class ChannelTopics:
         self.jpeg_quality = config.jpeg_quality
         self.always_raw = config.always_publish_raw
         self.calibration = ChannelCalibration(node, names, config.width, config.height)
-        self.raw = node.create_publisher(Image, camera_topic(channel, IMAGE_RAW), qos)
-        self.compressed = node.create_publisher(
-            CompressedImage, camera_topic(channel, IMAGE_COMPRESSED), qos)
-        self.info = node.create_publisher(CameraInfo, camera_topic(channel, CAMERA_INFO), qos)
+        self.raw = overridable_publisher(node, Image, camera_topic(channel, IMAGE_RAW), qos)
+        self.compressed = overridable_publisher(
+            node, CompressedImage, camera_topic(channel, IMAGE_COMPRESSED), qos)
+        self.info = overridable_publisher(node, CameraInfo, camera_topic(channel, CAMERA_INFO),
+                                          qos)
 
     def publish(self, record: FrameRecord, stamp: Time) -> None:
         """Publish what is subscribed of one frame, every message with the same header."""

@@ -40,9 +40,20 @@ from compound_eyes.nodes.command_status_msg import MALFORMED_COMMAND, command_st
 from compound_eyes.nodes.dds_profile import use_large_frame_profile
 from compound_eyes.nodes.frame_set_msg import build_frame_set, build_timing
 from compound_eyes.nodes.lifecycle import run_until_signal
-from compound_eyes.nodes.parameters import declare_settings, parameter_source, params_files
+from compound_eyes.nodes.parameters import (
+    declare_settings,
+    follow_live_settings,
+    parameter_source,
+    params_files,
+)
 from compound_eyes.nodes.publish_guard import PublishGuard
-from compound_eyes.nodes.qos import COMMAND_QOS, STATUS_QOS, TIMING_QOS, image_qos
+from compound_eyes.nodes.qos import (
+    COMMAND_QOS,
+    STATUS_QOS,
+    TIMING_QOS,
+    image_qos,
+    overridable_publisher,
+)
 from compound_eyes.phase.command_auth import CommandVerifier
 
 NODE_NAME = 'compound_eyes_client'
@@ -67,7 +78,7 @@ class ClientNode(Node):
         """files: the parameter files on the command line, named in configuration errors."""
         super().__init__(NODE_NAME)
         source = parameter_source(self, files)
-        self.config = declare_settings(self, ClientConfig, source)   # all read-only
+        self.config = declare_settings(self, ClientConfig, source)   # live: camera controls
         config = self.config
         self.clock = SyncedClock(SharedOffset(), clock_error_model(config, time.time_ns()))
         self.monitor = ClockMonitor(self.clock, list(config.ntp_servers),
@@ -81,13 +92,13 @@ class ClientNode(Node):
                                     delay_policy=delay_policy,
                                     realtime_priority=config.realtime_priority)
         images = image_qos(config.qos.reliability, config.qos.depth)
-        self.full_pub = self.create_publisher(SyncedFrameSet, schema.SYNCED_FRAMES, images)
+        self.full_pub = overridable_publisher(self, SyncedFrameSet, schema.SYNCED_FRAMES, images)
         self.names = channel_names(config)
         self.guard = PublishGuard(self.get_logger())
         self.camera_topics = CameraTopics(self, self.names, config, images, self.guard)
-        self.timing_pub = self.create_publisher(
-            FrameSetTiming, schema.SYNCED_FRAMES_TIMING, TIMING_QOS)
-        self.clock_pub = self.create_publisher(ClockStatus, schema.CLOCK_STATUS, STATUS_QOS)
+        self.timing_pub = overridable_publisher(self, FrameSetTiming,
+                                                schema.SYNCED_FRAMES_TIMING, TIMING_QOS)
+        self.clock_pub = overridable_publisher(self, ClockStatus, schema.CLOCK_STATUS, STATUS_QOS)
         self.verifier = CommandVerifier(config.command_keys)
         self.commands_refused = no_refusals()      # reason -> count (fixed texts: bounded)
         self._refused_reported = 0
@@ -100,6 +111,8 @@ class ClientNode(Node):
         self.create_timer(client_diagnostics.PERIOD_S, self._publish_diagnostics)
         self._stop = threading.Event()
         self._publisher_thread = threading.Thread(target=self._publish_sets, daemon=True)
+        follow_live_settings(self, lambda: self.config, self._reconfigure, source,
+                             vet=functools.partial(camera_specs, source=source))
 
     def start(self) -> None:
         """Start NTP polling, the capture processes and the publishing thread."""
@@ -118,6 +131,14 @@ class ClientNode(Node):
             self._publisher_thread.join(timeout=2.0)
         self.engine.stop()
         self.monitor.stop()
+
+    def _reconfigure(self, config: ClientConfig) -> None:
+        """Take changed live settings: each camera's controls go to its capture process."""
+        old = {camera.channel_id: camera.controls for camera in self.config.cameras}
+        self.config = config
+        for camera in config.cameras:
+            if camera.controls != old[camera.channel_id]:
+                self.engine.set_controls(camera.channel_id, camera.controls)
 
     def _on_phase_delay(self, data: bytes) -> None:
         try:

@@ -4,7 +4,9 @@ The node reads what rcl was given (params files, -p), validates it with the conf
 same code for every way a node is started), then declares exactly the config's parameters with
 the values validated, each with its descriptor: type, description, range, read-only unless the
 setting is live. Other names (another node's keys in a shared /** section) are named in a
-warning and not declared, so setting them is refused like any undeclared parameter.
+warning and not declared, so setting them is refused like any undeclared parameter. The
+standard qos_overrides./<topic>.publisher.<policy> names are left to rclpy, which declares
+them when a publisher with QoSOverridingOptions is created (nodes/qos.py).
 """
 from __future__ import annotations
 
@@ -30,6 +32,7 @@ from compound_eyes.nodes.lifecycle import init_ros
 
 # Declared by rclpy itself on every node (start_type_description_service since Jazzy).
 RCLPY_OWN_PARAMETERS = frozenset({'use_sim_time', 'start_type_description_service'})
+QOS_OVERRIDES = 'qos_overrides'   # rclpy declares qos_overrides.<topic>.<entity>.<policy>
 PARAMS_FILE_ARG = '--params-file'
 
 
@@ -55,17 +58,24 @@ def given_parameters(node: Node) -> dict[str, Any]:
     with node.handle:
         overrides = node.handle.get_parameters(Parameter)
     return {name: param.value for name, param in overrides.items()
-            if name not in RCLPY_OWN_PARAMETERS}
+            if name not in RCLPY_OWN_PARAMETERS and name.split('.')[0] != QOS_OVERRIDES}
 
 
 def declare_settings(node: Node, config_type: type[SettingsT], source: str) -> SettingsT:
-    """Validate the node's parameters into config_type and declare each one; ConfigError if bad."""
+    """Validate the node's parameters into config_type and declare each one; ConfigError if bad.
+
+    A deprecated setting that was given is named in one warning with its replacement.
+    """
     given = given_parameters(node)
     config, foreign = config_type.parse(unflatten(given, source), source)
     unknown = sorted(name for name in given if name.split('.')[0] in foreign)
     if unknown:
         node.get_logger().warning(f'not parameters of {node.get_name()}, ignored: '
                                   f'{", ".join(unknown)}')
+    for name in sorted(given):
+        facts = config_type.facts(name)
+        if facts is not None and facts.replaced_by:
+            node.get_logger().warning(f'{name} is deprecated: use {facts.replaced_by}')
     for name, value in flatten(config.to_parameters()).items():
         node.declare_parameter(name, value, descriptor(config_type, name, value),
                                ignore_override=True)
@@ -92,21 +102,27 @@ def descriptor(config_type: type[Settings], name: str, value: Any) -> ParameterD
 
 
 def follow_live_settings(node: Node, current: Callable[[], SettingsT],
-                         apply: Callable[[SettingsT], None], source: str) -> None:
+                         apply: Callable[[SettingsT], None], source: str,
+                         vet: Callable[[SettingsT], object] | None = None) -> None:
     """Validate every parameter change like the start-up values and hand on the new config.
 
     Read-only and undeclared parameters are refused by rclpy before this runs; a live one is
-    accepted only if the whole configuration stays valid, else the reason names the key.
+    accepted only if the whole configuration stays valid (and vet, checks beyond the config's
+    own such as the camera sources' options, raises no ConfigError), else the reason names
+    the key. The standard qos_overrides names are rclpy's, read-only, and not ours to check.
     """
     def candidate(changed: list[Parameter]) -> SettingsT:
         config = current()
         flat = flatten(config.to_parameters())
-        flat.update({param.name: param.value for param in changed})
+        flat.update({param.name: param.value for param in changed
+                     if param.name.split('.')[0] != QOS_OVERRIDES})
         return type(config).from_parameters(unflatten(flat, source), source)
 
     def check(changed: list[Parameter]) -> SetParametersResult:
         try:
-            candidate(changed)
+            config = candidate(changed)
+            if vet is not None:
+                vet(config)
         except ConfigError as error:
             return SetParametersResult(successful=False, reason=str(error))
         return SetParametersResult(successful=True)

@@ -32,7 +32,12 @@ from compound_eyes.nodes.parameters import (
     parameter_source,
     params_files,
 )
-from compound_eyes.nodes.qos import COMMAND_QOS, STATUS_QOS, TIMING_QOS
+from compound_eyes.nodes.qos import (
+    COMMAND_QOS,
+    STATUS_QOS,
+    TIMING_QOS,
+    overridable_publisher,
+)
 from compound_eyes.nodes.server_loop import MALFORMED, ServerLoop
 from compound_eyes.nodes.sync_status_msg import build_diagnostics, build_sync_status
 
@@ -52,8 +57,9 @@ class ServerNode(Node):
                                     poll_interval_s=self.config.ntp_poll_interval_s)
         self.loop = ServerLoop(self.config)
         self.command_routes = CommandRoutes(self._create_command_writer)
-        self.status_pub = self.create_publisher(SyncStatus, schema.SYNC_STATUS, STATUS_QOS)
-        self.diag_pub = self.create_publisher(DiagnosticArray, schema.DIAGNOSTICS, STATUS_QOS)
+        self.status_pub = overridable_publisher(self, SyncStatus, schema.SYNC_STATUS, STATUS_QOS)
+        self.diag_pub = overridable_publisher(self, DiagnosticArray, schema.DIAGNOSTICS,
+                                              STATUS_QOS)
         self._subscribed: set[str] = set()
         self._periodic: dict[Callable[[], None], tuple[float, Timer]] = {}
         self._schedule()

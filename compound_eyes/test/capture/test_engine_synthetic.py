@@ -3,6 +3,10 @@ from __future__ import annotations
 
 import functools
 import os
+import signal
+
+import numpy as np
+import pytest
 
 from compound_eyes.camera.factory import create_source
 from compound_eyes.camera.source import StampSource
@@ -68,3 +72,38 @@ def test_free_running_cameras_deliver_each_tick_the_frame_nearest_its_instant() 
     truths = [decode_timecode(decode(f.data, f.encoding, 160, 120)) for f in frames]
     assert None not in truths
     assert max(abs(t - f.capture_ns) for t, f in zip(truths, frames, strict=True)) < 2_000_000
+
+
+def test_set_controls_reach_the_capture_process_also_after_a_respawn() -> None:
+    options = {'width': 160, 'height': 120, 'gain': 1.0}
+    camera = CameraSpec('c0', 'synthetic:triggered:c0',
+                        functools.partial(create_source, 'synthetic:triggered:c0', options),
+                        160, 120)
+    engine = CaptureEngine([camera], 30.0, image_format=ImageFormat('mono8'),
+                           set_deadline_ns=500_000_000)   # a loaded machine delays frames
+
+    def median_of_next_set() -> float:
+        complete = _complete_sets(engine, 90, enough=1)
+        assert complete, engine.stats()
+        frame = complete[-1].frames['c0']
+        return float(np.median(decode(frame.data, frame.encoding, 160, 120)))
+
+    def settled_median(wanted: float, sets: int = 30) -> float:
+        for _ in range(sets):        # the worker applies a change after its current tick
+            median = median_of_next_set()
+            if abs(median - wanted) <= 2:
+                break
+        return median
+
+    with engine:
+        before = median_of_next_set()
+        engine.set_controls('c0', {'gain': 0.5})
+        assert settled_median(before / 2) == pytest.approx(before / 2, abs=2)
+        os.kill(engine.worker_pids()['c0'], signal.SIGKILL)   # the respawned worker re-applies
+        for _ in range(100):
+            if engine.stats().cameras['c0'].respawns:
+                break
+            engine.next_set(timeout=0.1)
+        assert engine.stats().cameras['c0'].respawns == 1
+        assert settled_median(before / 2) == pytest.approx(before / 2, abs=2)
+        assert median_of_next_set() == pytest.approx(before / 2, abs=2)

@@ -138,3 +138,24 @@ def test_unflatten_refuses_a_name_that_is_both_value_and_group(flat, key):
     with pytest.raises(ConfigError) as caught:
         unflatten(flat, 'f.yaml')
     assert caught.value.key == key and caught.value.source == 'f.yaml'
+
+
+def test_camera_controls_are_live_checked_and_typed_by_their_facts():
+    config = ClientConfig.from_parameters(_params(camera_config={
+        'channels': ['a'], 'a': {'camera_id': 0, 'gain': 2, 'white_balance_k': 4600,
+                                 'fourcc': 'MJPG'}}))
+    assert config.cameras[0].controls == {'gain': 2.0, 'white_balance_k': 4600}
+    assert isinstance(config.cameras[0].options['gain'], float)
+    assert ClientConfig.facts('camera_config.a.gain').live
+    assert not ClientConfig.facts('camera_config.a.fourcc').live
+    with pytest.raises(ConfigError, match=r'camera_config\.a\.exposure_us: must be > 0'):
+        ClientConfig.from_parameters(_params(camera_config={
+            'channels': ['a'], 'a': {'camera_id': 0, 'exposure_us': 0}}))
+
+
+def test_deprecated_qos_keys_are_read_but_written_only_off_their_default():
+    assert 'qos' not in ClientConfig(client_id='c1').to_parameters()
+    config = ClientConfig.from_parameters(_params(qos={'depth': 7}))
+    assert config.qos.depth == 7
+    assert config.to_parameters()['qos'] == {'depth': 7}
+    assert ClientConfig.facts('qos.depth').replaced_by.startswith('qos_overrides.')

@@ -14,7 +14,9 @@ the trigger (or the start of the wait) that was: the exposure happened somewhere
 """
 from __future__ import annotations
 
+import dataclasses
 import time
+from collections.abc import Mapping
 
 from compound_eyes.camera.clock_recovery import ClockRecovery, sample_pair
 from compound_eyes.camera.genicam import pixels
@@ -93,6 +95,13 @@ class GenicamCamera:
             self.close()
             raise CameraError(f'{self.camera_id}: no first frame within '
                               f'{_FIRST_FRAME_NS / 1e9:.0f} s of starting acquisition')
+
+    def apply_controls(self, controls: Mapping[str, object]) -> list[str]:
+        """Take new exposure_us/gain; an open device is set at once (CameraError if it fails)."""
+        self.config = dataclasses.replace(self.config, **controls)
+        if self._device is not None:
+            self._device.set_exposure_gain(self.config)
+        return []
 
     def close(self) -> None:
         """Release the device; safe to call twice."""

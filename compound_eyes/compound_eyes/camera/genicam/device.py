@@ -122,7 +122,7 @@ class GenicamDevice:
 
     def _configure(self) -> None:
         """Apply the config in the order features depend on each other."""
-        aravis, camera, config = self._aravis, self._camera, self.config
+        camera, config = self._camera, self.config
         with self._errors('stopping acquisition'):
             camera.stop_acquisition()
         if camera.is_gv_device():
@@ -141,6 +141,16 @@ class GenicamDevice:
                 camera.set_binning(config.binning, config.binning)
         if config.width is not None:
             self._set_region()
+        self.set_exposure_gain(config)
+        self._configure_trigger()
+
+    def set_exposure_gain(self, config: GenicamConfig) -> None:
+        """Set exposure_us and gain (auto modes off) where given; read both back.
+
+        Also while acquiring: a running client changes them through its live parameters.
+        """
+        aravis, camera = self._aravis, self._camera
+        self.config = config
         if config.exposure_us is not None:
             with self._errors(f'setting exposure {config.exposure_us} us'):
                 if camera.is_exposure_auto_available():
@@ -156,7 +166,6 @@ class GenicamDevice:
                 self.exposure_us = camera.get_exposure_time()
             if camera.is_gain_available():
                 self.gain = camera.get_gain()
-        self._configure_trigger()
 
     def _configure_gige(self) -> None:
         """Packet socket, packet size and inter-packet delay of a GigE Vision device."""
