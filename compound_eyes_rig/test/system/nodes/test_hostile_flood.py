@@ -3,8 +3,8 @@
 hostile_traffic.py publishes (raw bytes and rclpy messages, at 10x the clients' 30 Hz) on
 every topic a node of the rig subscribes to, while a real server, two synthetic clients and
 the recorder run. Afterwards every process is alive, both clients are locked again, the
-server counted what it rejected in /diagnostics, the recorder counted the sets it could not
-read, and no resident set grew by more than RSS_GROWTH_MB.
+server and the recorder counted what they rejected in /diagnostics, and no resident set grew
+by more than RSS_GROWTH_MB.
 """
 from __future__ import annotations
 
@@ -25,9 +25,12 @@ from compound_eyes.interfaces.schema import (
     SYNCED_FRAME_SET_TYPE,
 )
 from compound_eyes.nodes.diagnostic_status import status_name
+from compound_eyes.nodes.recorder_diagnostics import RECORDING_TASK
+from compound_eyes.nodes.recorder_node import NODE_NAME as RECORDER_NODE
 from compound_eyes.nodes.server_loop import MALFORMED
 from compound_eyes.nodes.server_node import NODE_NAME as SERVER_NODE
 from compound_eyes.nodes.sync_status_msg import INPUT_TASK
+from compound_eyes.record.rejections import BAD_CLIENT_ID, UNDECODABLE
 from compound_eyes_rig.demo.configs import DEMO_CLIENTS
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -41,6 +44,7 @@ RATE_HZ = 400           # per topic: over 10x the clients' 30 Hz, 25 s for COUNT
 # a second flood like the first must not add more than this to any process.
 RSS_GROWTH_MB = 20
 SERVER_INPUT_STATUS = status_name(SERVER_NODE, INPUT_TASK)
+RECORDER_STATUS = status_name(RECORDER_NODE, RECORDING_TASK)
 CLIENTS = [c.client_id for c in DEMO_CLIENTS[:2]]
 HOSTILE_TOPICS = {
     f'/{CLIENTS[0]}/synced_frames': SYNCED_FRAME_SET_TYPE,
@@ -93,6 +97,8 @@ def test_hostile_flood_on_every_topic(ros_env, processes, tmp_path):
         after = {name: _rss_mb(proc.pid) for name, proc in rig.procs.items()}
         server_input = next(s for _, msg in reversed(probe.diagnostics) for s in msg.status
                             if s.name == SERVER_INPUT_STATUS)
+        recording = next(s for _, msg in reversed(probe.diagnostics) for s in msg.status
+                         if s.name == RECORDER_STATUS)
     rig.procs.pop('recorder')
     recorder.send_signal(signal.SIGINT)
     out, _ = recorder.communicate(timeout=60)
@@ -102,12 +108,15 @@ def test_hostile_flood_on_every_topic(ros_env, processes, tmp_path):
     first = {name: round(after_first[name] - before[name], 1) for name in before}
     second = {name: round(after[name] - after_first[name], 1) for name in before}
     values = {v.key: v.value for v in server_input.values}
+    recorder_values = {v.key: v.value for v in recording.values}
     print(f'RSS MB before {before}, growth in the first flood {first}, in the second {second}; '
-          f'server: {server_input.message}; recorder: {summary["unparsable_sets"]} unparsable')
+          f'server: {server_input.message}; recorder: {recording.message}, {summary["rejected"]}')
     assert all(g < RSS_GROWTH_MB for name, g in second.items() if name != 'recorder'), \
         (first, second)
     if second['recorder'] >= RSS_GROWTH_MB:   # known defect, kept visible
         pytest.xfail(f'recorder grew {second["recorder"]} MB in the second flood: its memory '
                      'is not yet bounded under hostile traffic')
     assert int(values.get(f'rejected: {MALFORMED}', 0)) > 0, values
-    assert summary['unparsable_sets'] > 0
+    for reason in (UNDECODABLE, BAD_CLIENT_ID):     # bytes that do not decode, absurd ids
+        assert int(recorder_values.get(f'rejected: {reason}', 0)) > 0, recorder_values
+        assert summary['rejected'][reason] >= int(recorder_values[f'rejected: {reason}'])
