@@ -1,7 +1,8 @@
 """What the recorder leaves out of the bag, and why: a table of fixed reasons, so it stays small.
 
 A message is recorded only when it decodes as its topic's type, and a set only when it also
-names a real client and fits the counter's table of streams. A hostile or broken peer thus
+names a real client, is stamped at its tick's scheduled time (ticks are epoch-aligned), and
+fits the counter's table of streams. A hostile or broken peer thus
 cannot put bytes into the bag that readers and exports would stumble on, nor make the
 recorder keep a counter for every client_id it invents.
 """
@@ -15,6 +16,7 @@ from compound_eyes.record.types import typestore
 UNDECODABLE = 'not a message of its type in CDR'
 BAD_CLIENT_ID = f'client_id not ASCII letters, digits and _ (at most {IDENTIFIER_MAX_CHARS})'
 TOO_MANY_STREAMS = 'a new client stream beyond the counted maximum'
+TICK_MISMATCH = 'header stamp is not tick * tick_period_ns'
 
 
 class RejectedError(ValueError):

@@ -4,16 +4,23 @@ Ticks are consecutive per client, so a set that never arrived shows as a gap bet
 ticks that did; the rig shares one tick period, so a client that stopped early (crashed)
 missed every tick up to the last one any client was recorded at. Sets arrive decoded with
 the rosbags typestore built from the .msg files; its uint8 arrays are views of the bytes, so
-counting full-image sets copies no pixels. A set whose client_id is no client id, or that
-would open a stream beyond MAX_STREAMS, is refused: a peer inventing ids cannot grow the
-table.
+counting full-image sets copies no pixels. A set whose stamp is not its tick's scheduled
+time (tick * tick_period_ns) is refused, so damaged ticks never widen a stream's span; so is
+one whose client_id is no client id, or that would open a stream beyond MAX_STREAMS: a peer
+inventing ids cannot grow the table.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
 from compound_eyes.config.section import identifier_problem
-from compound_eyes.record.rejections import BAD_CLIENT_ID, TOO_MANY_STREAMS, RejectedError
+from compound_eyes.interfaces.stamps import ns_from_time
+from compound_eyes.record.rejections import (
+    BAD_CLIENT_ID,
+    TICK_MISMATCH,
+    TOO_MANY_STREAMS,
+    RejectedError,
+)
 
 # (topic, client) streams counted in one recording: far more than a rig's clients times
 # their two set topics.
@@ -52,9 +59,11 @@ class SetCounter:
     def add(self, topic: str, msg: object) -> None:
         """Count one decoded set (any type with client_id and tick) received on topic.
 
-        Raise RejectedError, counting nothing, for a client_id that is no id or one stream
-        too many.
+        Raise RejectedError, counting nothing, for a stamp off its tick, a client_id that is
+        no id, or one stream too many.
         """
+        if msg.tick * msg.tick_period_ns != ns_from_time(msg.header.stamp):
+            raise RejectedError(TICK_MISMATCH, f'tick {msg.tick}')
         key = (topic, msg.client_id)
         stream = self.streams.get(key)
         if stream is None:
