@@ -1,6 +1,7 @@
-"""The recorder memory benchmark counts what stays allocated, not what was only passing."""
+"""The recorder memory benchmarks count what stays allocated, not what was only passing."""
 from __future__ import annotations
 
+from compound_eyes_rig.bench.flood_memory import sample
 from compound_eyes_rig.bench.recorder_memory import bytes_per_set, kept_bytes
 
 
@@ -12,3 +13,11 @@ def test_kept_bytes_counts_what_stays_and_not_what_was_freed():
 
 def test_every_counted_set_keeps_its_tick():
     assert bytes_per_set(4000) > 8      # at least a pointer per remembered tick
+
+
+def test_flood_memory_sample_sees_what_malloc_hands_out():
+    before = sample()
+    held = bytearray(50 * 2**20)
+    after = sample()
+    assert after['malloc_in_use'] - before['malloc_in_use'] >= 49, (before, after)
+    assert after['rss'] > 0 and len(held) == 50 * 2**20
