@@ -1,8 +1,9 @@
 """rclpy shell of the recorder: discovers topics, subscribes raw, hands bytes to the session.
 
-Subscriptions deliver serialized CDR (raw=True), which is written unchanged, so recording
-costs no deserialization. SIGINT/SIGTERM (compound_eyes.signals) stop the spin loop between
-callbacks and the bag is finalized, so every message received before the signal is readable;
+Subscriptions deliver serialized CDR (raw=True), which is written unchanged once it decodes
+(record/session); what was rejected is counted in /diagnostics every second.
+SIGINT/SIGTERM (compound_eyes.signals) stop the spin loop between callbacks and the bag
+is finalized, so every message received before the signal is readable;
 further signals cannot interrupt the finalizing.
 """
 from __future__ import annotations
@@ -14,12 +15,17 @@ import time
 from collections.abc import Sequence
 
 import rclpy
+from diagnostic_msgs.msg import DiagnosticArray
 from rclpy.node import Node
 from rclpy.utilities import remove_ros_args
 
 from compound_eyes.discovery_server import see_whole_graph
+from compound_eyes.interfaces.schema import DIAGNOSTICS
+from compound_eyes.interfaces.stamps import time_from_ns
 from compound_eyes.nodes.dds_profile import use_large_frame_profile
 from compound_eyes.nodes.lifecycle import init_ros, spin_until_stopped
+from compound_eyes.nodes.qos import STATUS_QOS
+from compound_eyes.nodes.recorder_diagnostics import PERIOD_S, recorder_diagnostics
 from compound_eyes.nodes.recorder_qos import offered_qos, subscription_qos
 from compound_eyes.record.bag_writer import BagExistsError, BagWriteError, UnknownTypeError
 from compound_eyes.record.cli import add_record_arguments, recorder_settings
@@ -49,6 +55,8 @@ class RecorderNode(Node):
         # half the writer's period: a message that arrives just after a durable point waits
         # at most 1.5 periods while the topics are quiet
         self.create_timer(session.writer.durable_period_s / 2, session.keep_durable)
+        self.diag_pub = self.create_publisher(DiagnosticArray, DIAGNOSTICS, STATUS_QOS)
+        self.create_timer(PERIOD_S, self._publish_diagnostics)
 
     def discover(self) -> None:
         """Subscribe to selected topics whose publishers appeared since the last look."""
@@ -76,8 +84,12 @@ class RecorderNode(Node):
 
     def _on_message(self, topic: str, msgtype: str, data: bytes) -> None:
         problem = self.session.write(topic, msgtype, data)
-        if problem:     # counted in the summary's unparsable_sets
+        if problem:     # counted in /diagnostics and the summary's rejected
             self.get_logger().warning(problem, throttle_duration_sec=5.0)
+
+    def _publish_diagnostics(self) -> None:
+        self.diag_pub.publish(recorder_diagnostics(self.get_name(), self.session,
+                                                   time_from_ns(time.time_ns())))
 
 
 def run_recorder(settings: RecorderSettings) -> int:

@@ -1,7 +1,9 @@
 """One recording: which discovered topics to take, the bag they go into, the sets counted.
 
 Everything the recorder decides without DDS lives here, so the node shell only discovers
-topics, subscribes and hands over the serialized bytes that arrive.
+topics, subscribes and hands over the serialized bytes that arrive. Each message is decoded
+(record/rejections) before it is written: what does not decode, and sets the counter
+refuses, are counted by reason and left out of the bag.
 """
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from collections.abc import Sequence
 from rosbags.interfaces import Qos
 
 from compound_eyes.record.bag_writer import SplitBagWriter
+from compound_eyes.record.rejections import RejectedError, RejectionCounts, decode
 from compound_eyes.record.set_counter import SetCounter
 from compound_eyes.record.settings import RecorderSettings
 from compound_eyes.record.topic_selection import SET_TYPES
@@ -25,7 +28,7 @@ class RecordingSession:
                                      max_bag_duration_s=settings.max_bag_duration_s,
                                      version=settings.bag_version)
         self.counter = SetCounter()
-        self.unparsable = 0
+        self.rejected = RejectionCounts()
         self.decided: set[str] = set()    # topics recorded or refused; never looked at again
 
     def open(self) -> None:
@@ -48,18 +51,19 @@ class RecordingSession:
         self.decided.add(topic)
 
     def write(self, topic: str, msgtype: str, data: bytes) -> str | None:
-        """Store one serialized message as received now; return why a set was not countable.
+        """Store one serialized message as received now; return why it was rejected instead.
 
         Raises BagWriteError when the bag cannot be written (then it is closed).
         """
-        self.writer.write(topic, time.time_ns(), data)
-        if msgtype not in SET_TYPES:
-            return None
+        received_ns = time.time_ns()
         try:
-            self.counter.add(topic, msgtype, data)
-        except ValueError as exc:
-            self.unparsable += 1
-            return f'{topic}: cannot read tick of a set: {exc}'
+            msg = decode(msgtype, data)
+            if msgtype in SET_TYPES:
+                self.counter.add(topic, msg)
+        except RejectedError as rejection:
+            self.rejected.add(rejection)
+            return f'{topic}: not recorded: {rejection}'
+        self.writer.write(topic, received_ns, data)
         return None
 
     def keep_durable(self) -> None:
@@ -71,7 +75,7 @@ class RecordingSession:
         self.writer.close()
 
     def summary(self) -> dict:
-        """Return the JSON-ready summary: bag, files, messages per topic, sets per client."""
+        """Return the JSON-ready summary: bag, files, messages, sets, rejections per reason."""
         return {'bag': str(self.settings.output), 'files': [f.path for f in self.writer.files],
                 'messages': self.writer.counts(), 'sets': self.counter.summary(),
-                'unparsable_sets': self.unparsable}
+                'rejected': dict(sorted(self.rejected.by_reason.items()))}

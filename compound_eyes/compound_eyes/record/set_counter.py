@@ -2,17 +2,29 @@
 
 Ticks are consecutive per client, so a set that never arrived shows as a gap between the
 ticks that did; the rig shares one tick period, so a client that stopped early (crashed)
-missed every tick up to the last one any client was recorded at. Sets are read with the
-rosbags typestore built from the .msg files; its uint8 arrays are views of the bytes, so
-counting full-image sets copies no pixels.
+missed every tick up to the last one any client was recorded at. Sets arrive decoded with
+the rosbags typestore built from the .msg files; its uint8 arrays are views of the bytes, so
+counting full-image sets copies no pixels. A set whose stamp is not its tick's scheduled
+time (tick * tick_period_ns) is refused, so damaged ticks never widen a stream's span; so is
+one whose client_id is no client id, or that would open a stream beyond MAX_STREAMS: a peer
+inventing ids cannot grow the table.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from rosbags.serde import SerdeError
+from compound_eyes.config.section import identifier_problem
+from compound_eyes.interfaces.stamps import ns_from_time
+from compound_eyes.record.rejections import (
+    BAD_CLIENT_ID,
+    TICK_MISMATCH,
+    TOO_MANY_STREAMS,
+    RejectedError,
+)
 
-from compound_eyes.record.types import typestore
+# (topic, client) streams counted in one recording: far more than a rig's clients times
+# their two set topics.
+MAX_STREAMS = 1024
 
 
 @dataclass
@@ -44,16 +56,22 @@ class SetCounter:
     def __init__(self) -> None:
         self.streams: dict[tuple[str, str], StreamCount] = {}
 
-    def add(self, topic: str, msgtype: str, data: bytes | memoryview) -> None:
-        """Count one serialized set (any type with client_id and tick) received on topic.
+    def add(self, topic: str, msg: object) -> None:
+        """Count one decoded set (any type with client_id and tick) received on topic.
 
-        Raise ValueError when data is not a message of msgtype.
+        Raise RejectedError, counting nothing, for a stamp off its tick, a client_id that is
+        no id, or one stream too many.
         """
-        try:
-            msg = typestore().deserialize_cdr(data, msgtype)
-        except SerdeError as error:
-            raise ValueError(str(error)) from error
-        stream = self.streams.setdefault((topic, msg.client_id), StreamCount())
+        if msg.tick * msg.tick_period_ns != ns_from_time(msg.header.stamp):
+            raise RejectedError(TICK_MISMATCH, f'tick {msg.tick}')
+        key = (topic, msg.client_id)
+        stream = self.streams.get(key)
+        if stream is None:
+            if identifier_problem(msg.client_id):
+                raise RejectedError(BAD_CLIENT_ID, repr(msg.client_id[:80]))
+            if len(self.streams) >= MAX_STREAMS:
+                raise RejectedError(TOO_MANY_STREAMS, f'{MAX_STREAMS} streams counted')
+            stream = self.streams[key] = StreamCount()
         stream.received += 1
         stream.ticks.add(msg.tick)
 
