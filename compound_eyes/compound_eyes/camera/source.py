@@ -83,3 +83,12 @@ class ControllableSource(CameraSource, Protocol):
 def is_free_running(source: CameraSource) -> bool:
     """Tell whether a source picks its frames by stamp (see FreeRunningSource)."""
     return bool(getattr(source, 'free_running', False))
+
+
+def stamps_on_arrival(source: CameraSource) -> bool:
+    """Tell whether a source's driver thread takes the stamp when a frame's packets arrive.
+
+    Such a thread (Aravis' stream) is started by open(); the capture process starts it at
+    real-time priority, else every busy core on the host moves the stamp.
+    """
+    return bool(getattr(source, 'stamps_on_arrival', False))

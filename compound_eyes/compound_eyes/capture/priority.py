@@ -8,6 +8,8 @@ It needs CAP_SYS_NICE (root); without it, capture runs at normal priority and sa
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from compound_eyes.clock.waiting import leave_realtime
 
@@ -38,6 +40,22 @@ class CapturePriority:
     def leave(self) -> None:
         """Return to normal scheduling for encoding and shipping (a source may have already)."""
         if self.available:
+            leave_realtime()
+
+    @contextmanager
+    def for_new_threads(self) -> Iterator[None]:
+        """Run the block at SCHED_FIFO one step below the grab, which threads started inside keep.
+
+        A driver thread that stamps frames on arrival must not wait for a busy core; one step
+        below the grab, it never delays a camera's wait or trigger.
+        """
+        if not self.available:
+            yield
+            return
+        self._try(max(1, self.realtime_priority - 1))
+        try:
+            yield
+        finally:
             leave_realtime()
 
     @staticmethod

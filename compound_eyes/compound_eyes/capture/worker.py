@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import time
+from contextlib import nullcontext
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from multiprocessing.sharedctypes import Synchronized
@@ -28,6 +29,7 @@ from compound_eyes.camera.source import (
     ControllableSource,
     MissingFrameError,
     is_free_running,
+    stamps_on_arrival,
 )
 from compound_eyes.capture.control_cell import ControlCell
 from compound_eyes.capture.delay_cell import DelayCell
@@ -69,8 +71,9 @@ class WorkerJob:
 class _Camera:
     """A source that is reopened with exponential backoff after CameraError."""
 
-    def __init__(self, job: WorkerJob) -> None:
+    def __init__(self, job: WorkerJob, priority: CapturePriority) -> None:
         self._job = job
+        self._priority = priority
         self._source: CameraSource | None = None
         self._failed = False
         self._backoff_s = job.backoff_initial_s
@@ -90,7 +93,9 @@ class _Camera:
             return False
         try:
             source = self._job.spec.make_source()
-            source.open()
+            with (self._priority.for_new_threads() if stamps_on_arrival(source)
+                  else nullcontext()):
+                source.open()
         except CameraError as error:
             self.fail(error)
             return False
@@ -161,7 +166,7 @@ def run_worker(job: WorkerJob) -> None:
     parent = os.getppid()
     ring = FrameRing.attach(job.ring)
     rendezvous = TickRendezvous.attach(job.rendezvous_name, job.parties)
-    camera = _Camera(job)
+    camera = _Camera(job, priority)
     try:
         _beat(job)
         job.conn.send(WorkerEvent('priority', priority.description))

@@ -25,6 +25,9 @@ EXPOSURE_US_REGISTER = 0x120
 GAIN_RAW_REGISTER = 0x110
 TRIGGER_SOURCE_REGISTER = 0x304
 SENSOR_PERIOD_FREQUENCY_HZ = 1000   # the fake's frame grid; one frame per trigger needs >= 1 kHz
+# A camera answers its trigger in hardware, whatever the host's load; the fake's thread shares
+# the host's cores, so it runs at real-time priority, above the capture workers' grab.
+FAKE_REALTIME_PRIORITY = 20
 
 
 def _ip(*args: str) -> None:
@@ -68,6 +71,17 @@ def loopback_namespace(addresses: int = 2) -> Iterator[list[str]]:
         subprocess.run(['ip', 'netns', 'delete', name], capture_output=True, timeout=10)
 
 
+@contextmanager
+def _realtime_new_threads() -> Iterator[None]:
+    """Run the block at SCHED_FIFO, which threads started inside (the fake's) keep."""
+    policy, param = os.sched_getscheduler(0), os.sched_getparam(0)
+    os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(FAKE_REALTIME_PRIORITY))
+    try:
+        yield
+    finally:
+        os.sched_setscheduler(0, policy, param)
+
+
 class FakeCamera:
     """One GvFakeCamera on an address; stop() and start() unplug and replug it."""
 
@@ -87,7 +101,8 @@ class FakeCamera:
         import gi
         gi.require_version('Aravis', '0.8')
         from gi.repository import Aravis
-        fake = Aravis.GvFakeCamera.new(self.address, self.serial)
+        with _realtime_new_threads():
+            fake = Aravis.GvFakeCamera.new(self.address, self.serial)
         if not fake.is_running():
             raise RuntimeError(f'fake camera on {self.address} did not start')
         fake.get_fake_camera().set_trigger_frequency(self.frequency_hz)

@@ -19,6 +19,7 @@ from compound_eyes.camera.source import StampSource
 from compound_eyes.capture.engine import CaptureEngine
 from compound_eyes.capture.records import CameraSpec, FrameRecord
 from compound_eyes.codec.image_codec import ImageFormat
+from compound_eyes.config.client import ClientConfig
 
 pytestmark = [pytest.mark.slow, pytest.mark.netns]
 FPS = 30.0
@@ -34,9 +35,18 @@ def _spec(channel: str, serial: str, **options: object) -> CameraSpec:
 
 
 def _engine(*specs: CameraSpec) -> CaptureEngine:
-    """Return an engine whose sets wait as long as a patient camera: no frame misses its set."""
+    """Return an engine whose sets wait as long as a patient camera: no frame misses its set.
+
+    Its workers get the client's default real-time priority, as in a client node.
+    """
     return CaptureEngine(list(specs), FPS, image_format=ImageFormat('mono8'),
-                         set_deadline_ns=round(1.5 * PATIENT_S * 1e9))
+                         set_deadline_ns=round(1.5 * PATIENT_S * 1e9),
+                         realtime_priority=ClientConfig.realtime_priority)
+
+
+def _policies(pid: int) -> dict[int, int]:
+    """Thread id -> scheduling policy of every thread of a process."""
+    return {int(tid): os.sched_getscheduler(int(tid)) for tid in os.listdir(f'/proc/{pid}/task')}
 
 
 def _collect(engine: CaptureEngine, frames: int, timeout_s: float) -> list:
@@ -83,6 +93,19 @@ def test_one_frame_per_trigger_over_200_triggers_each_stamped_after_its_trigger(
     # transit, when the machine is idle) is printed, not asserted: it is a timing figure.
     assert all(f.read_start_ns < f.capture_ns <= f.read_end_ns for f in frames)
     assert all(0 < f.uncertainty_ns <= _after_trigger_ns(f) for f in frames)
+
+
+def test_the_stream_thread_stamping_arrivals_runs_at_real_time_priority():
+    spec = _spec('cam0', 'GC2', frame_timeout_ms=PATIENT_S * 1e3)
+    with loopback_namespace(1) as hosts, FakeCamera(hosts[0], 'GC2'), _engine(spec) as engine:
+        assert engine.wait_ready(30), engine.stats()
+        assert len(_collect(engine, 5, 10)) >= 5
+        pid = engine.worker_pids()['cam0']
+        policies = _policies(pid)
+    # The worker's own thread switches between SCHED_FIFO (waiting, triggering) and normal;
+    # Aravis' threads started at open, the stream's receive thread among them, stay at FIFO.
+    del policies[pid]
+    assert os.SCHED_FIFO in policies.values(), policies
 
 
 def test_worker_reconnects_after_the_fake_stops_and_comes_back():

@@ -38,6 +38,10 @@ class GenicamCamera:
     Counters (in `counters`, kept across reopens): missed, incomplete, late, drained.
     """
 
+    # Aravis' stream thread, started by open(), receives the packets and takes the host
+    # arrival time that is the stamp without a latch (see camera.source.stamps_on_arrival).
+    stamps_on_arrival = True
+
     def __init__(self, camera_id: str, config: GenicamConfig | None = None) -> None:
         self.camera_id = camera_id
         self.key = device_key(camera_id)
