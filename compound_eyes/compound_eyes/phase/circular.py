@@ -9,9 +9,11 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 
-def wrap(x: ArrayLike, period_ns: float) -> np.ndarray:
+def wrap(x: ArrayLike, period_ns: float) -> np.ndarray | float:
     """Map phases into (-P/2, P/2] so the nearest representative of each is used."""
     half = period_ns / 2.0
+    if isinstance(x, float | int):   # float % is np.mod's arithmetic, without an array
+        return half - (half - x) % period_ns
     return half - np.mod(half - np.asarray(x, dtype=np.float64), period_ns)
 
 

@@ -62,3 +62,9 @@ def test_circular_median_matches_the_np_median_form_and_batches_exactly():
         batched = circular_median(windows, P)
         assert np.array_equal(batched, _median_by_numpy(windows, P))
         assert np.array_equal(batched, [circular_median(row, P) for row in windows])
+
+
+def test_wrap_of_a_number_is_the_array_form_bit_for_bit():
+    rng = np.random.default_rng(7)
+    values = [*rng.uniform(-3 * P, 3 * P, 200).tolist(), 0.0, P / 2, -P / 2, 3 * P, 123]
+    assert [wrap(v, P) for v in values] == wrap(values, P).tolist()
