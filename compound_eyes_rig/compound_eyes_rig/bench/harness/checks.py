@@ -8,7 +8,7 @@ import numpy as np
 from compound_eyes.interfaces.schema import LockState
 from compound_eyes_rig.bench.harness.analysis import Analysis
 from compound_eyes_rig.bench.harness.delivery import dishonest_sets
-from compound_eyes_rig.bench.harness.rows import StatusRow
+from compound_eyes_rig.bench.harness.rows import SetRow, StatusRow
 from compound_eyes_rig.bench.harness.scenarios import (
     CAMERA_FAULT,
     CLOCK_STEP,
@@ -146,15 +146,28 @@ def _delay_moved_us(analysis: Analysis, caused_s: float) -> dict[str, float]:
     client's last set before it.
     """
     moved: dict[str, float] = {}
+    before, after = _around(analysis, caused_s)
+    for row in after:
+        if row.client in before:
+            change = abs(row.delay_ns - before[row.client]) / 1e3
+            moved[row.client] = max(moved.get(row.client, 0.0), change)
+    return dict(sorted(moved.items()))
+
+
+def _around(analysis: Analysis, caused_s: float) -> tuple[dict[str, int], list[SetRow]]:
+    """Return each client's last delay before caused_s and the later sets, in tick order.
+
+    Later: within the ONSET_SEARCH_S after caused_s.
+    """
     before: dict[str, int] = {}
+    after: list[SetRow] = []
     for row in sorted(analysis.outcome.sets, key=lambda r: r.tick):
         at_s = analysis.tick_time_s(row.tick)
         if at_s < caused_s:
             before[row.client] = row.delay_ns
-        elif at_s < caused_s + ONSET_SEARCH_S and row.client in before:
-            change = abs(row.delay_ns - before[row.client]) / 1e3
-            moved[row.client] = max(moved.get(row.client, 0.0), change)
-    return dict(sorted(moved.items()))
+        elif at_s < caused_s + ONSET_SEARCH_S:
+            after.append(row)
+    return before, after
 
 
 def _ticks_over_1ms(analysis: Analysis, caused_s: float) -> list[dict[str, Any]]:
@@ -165,14 +178,10 @@ def _ticks_over_1ms(analysis: Analysis, caused_s: float) -> list[dict[str, Any]]
     the camera's client had moved its delay since its last set before caused_s. Cameras
     late together while no delay moved point at scheduling, not at the commands.
     """
-    before: dict[str, int] = {}
-    ticks: dict[int, list] = {}
-    for row in sorted(analysis.outcome.sets, key=lambda r: r.tick):
-        at_s = analysis.tick_time_s(row.tick)
-        if at_s < caused_s:
-            before[row.client] = row.delay_ns
-        elif at_s < caused_s + ONSET_SEARCH_S:
-            ticks.setdefault(row.tick, []).append(row)
+    before, after = _around(analysis, caused_s)
+    ticks: dict[int, list[SetRow]] = {}
+    for row in after:
+        ticks.setdefault(row.tick, []).append(row)
     out = []
     for tick, rows in sorted(ticks.items()):
         frames = [(row, f) for row in rows for f in row.frames if f.true_ns is not None]
