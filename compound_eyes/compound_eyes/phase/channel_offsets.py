@@ -59,6 +59,7 @@ class _Channel:
     applied_ns: int = 0
     held_ns: int | None = None      # delay held since judged not controllable
     controllable: bool = True
+    narrow: bool = False            # the last judgement found the delays within the probe span
 
 
 @dataclass
@@ -127,9 +128,10 @@ class ChannelOffsets:
                 if len(client.channels) >= self.max_channels:
                     continue
                 channel = client.channels[channel_id] = _Channel(SampleWindow(self.window, 3))
+            repeated = delay == channel.applied_ns
             channel.applied_ns = delay
             channel.window.push((offsets[index], phases[index], delay))
-            self._judge(channel)
+            self._judge(channel, repeated)
 
     def offsets(self, client_id: str) -> dict[str, int]:
         """Each controllable channel's offset from the latest one (<= 0); {} while unknown."""
@@ -224,15 +226,19 @@ class ChannelOffsets:
             out[channel_id] = (stamp, delay)
         return out
 
-    def _judge(self, channel: _Channel) -> None:
+    def _judge(self, channel: _Channel, repeated: bool) -> None:
         """Flag a channel whose phase does not follow its delay; hold its delay then.
 
         The flag stays: a free-running camera whose delay now picks its frames makes its
         phase jump by whole frames, which must not read as following the delay.
         """
         window = channel.window
-        if (not channel.controllable or window.count < self.min_samples
-                or np.ptp(window.column(_DELAY)) < self.probe_span_ns):
+        if not channel.controllable or window.count < self.min_samples:
+            return
+        if repeated and channel.narrow:
+            return      # the newest delay repeats one still held: the span cannot have grown
+        channel.narrow = bool(np.ptp(window.column(_DELAY)) < self.probe_span_ns)
+        if channel.narrow:
             return
         rows = window.rows()
         delays = rows[:, _DELAY]
