@@ -72,7 +72,7 @@ class ServerLoop:
             return verdict.value
         self.estimator = estimator      # the first accepted set fixes the rig's period
         self.channels = channels
-        channels.learn(timing.client_id, *per_channel, now_ns)
+        channels.learn(timing.client_id, seen, scheduled, now_ns)
         self.accepted += 1
         return ''
 

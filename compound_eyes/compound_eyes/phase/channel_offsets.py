@@ -33,10 +33,14 @@ MAX_CHANNEL_ID = 256
 
 @dataclass(frozen=True)
 class EstimatorInput:
-    """What the per-client estimator gets from one set: one delay, the stamps it explains."""
+    """What the per-client estimator gets from one set: one delay, the stamps it explains.
+
+    samples holds the set's usable (stamp, delay) per channel, for learn().
+    """
 
     applied_delay_ns: int
     stamps_ns: list[int]
+    samples: dict[str, tuple[int, int]]
 
 
 @dataclass(frozen=True)
@@ -55,12 +59,14 @@ class _Channel:
     applied_ns: int = 0
     held_ns: int | None = None      # delay held since judged not controllable
     controllable: bool = True
+    narrow: bool = False            # the last judgement found the delays within the probe span
 
 
 @dataclass
 class _Client:
     channels: dict[str, _Channel] = field(default_factory=dict)
     last_seen_ns: int = 0
+    offsets: dict[str, int] | None = None   # offsets() of the windows as they are; None: stale
 
 
 class ChannelOffsets:
@@ -94,7 +100,7 @@ class ChannelOffsets:
         """
         samples = self._vetted(channel_ids, stamps_ns, delays_ns, scheduled_ns)
         if not samples:
-            return EstimatorInput(delays_ns[0] if len(delays_ns) else 0, [])
+            return EstimatorInput(delays_ns[0] if len(delays_ns) else 0, [], samples)
         client = self._clients.get(client_id)
         known = client.channels if client is not None else {}
         offsets = self.offsets(client_id)
@@ -102,41 +108,56 @@ class ChannelOffsets:
         used = used or list(samples)
         corrected = [samples[ch][1] + offsets.get(ch, 0) for ch in used]
         applied = int(round(float(circular_median(corrected, self.period_ns)))) % self.period_ns
-        return EstimatorInput(applied, [samples[ch][0] for ch in used])
+        return EstimatorInput(applied, [samples[ch][0] for ch in used], samples)
 
-    def learn(self, client_id: str, channel_ids: Sequence[str], stamps_ns: Sequence[int],
-              delays_ns: Sequence[int], scheduled_ns: int, now_ns: int) -> None:
-        """Take one set the estimator accepted into every channel's window."""
-        samples = self._vetted(channel_ids, stamps_ns, delays_ns, scheduled_ns)
+    def learn(self, client_id: str, seen: EstimatorInput, scheduled_ns: int,
+              now_ns: int) -> None:
+        """Take one set the estimator accepted, as estimator_input() vetted it, into the windows."""
+        samples = seen.samples
         client = self._client(client_id, now_ns)
         if client is None or not samples:
             return
-        latencies = {ch: float(wrap(s - scheduled_ns - d, self.period_ns))
-                     for ch, (s, d) in samples.items()}
-        reference = float(circular_median(list(latencies.values()), self.period_ns))
-        for channel_id, (stamp, delay) in samples.items():
+        latencies = wrap([s - scheduled_ns - d for s, d in samples.values()], self.period_ns)
+        reference = float(circular_median(latencies, self.period_ns))
+        offsets = wrap(latencies - reference, self.period_ns).tolist()
+        phases = wrap([s - scheduled_ns for s, _ in samples.values()], self.period_ns).tolist()
+        client.offsets = None
+        for index, (channel_id, (_, delay)) in enumerate(samples.items()):
             channel = client.channels.get(channel_id)
             if channel is None:
                 if len(client.channels) >= self.max_channels:
                     continue
                 channel = client.channels[channel_id] = _Channel(SampleWindow(self.window, 3))
+            repeated = delay == channel.applied_ns
             channel.applied_ns = delay
-            channel.window.push((float(wrap(latencies[channel_id] - reference, self.period_ns)),
-                                 float(wrap(stamp - scheduled_ns, self.period_ns)), delay))
-            self._judge(channel)
+            channel.window.push((offsets[index], phases[index], delay))
+            self._judge(channel, repeated)
 
     def offsets(self, client_id: str) -> dict[str, int]:
         """Each controllable channel's offset from the latest one (<= 0); {} while unknown."""
         client = self._clients.get(client_id)
         if client is None:
             return {}
-        medians = {ch: float(circular_median(c.window.rows()[:, _OFFSET], self.period_ns))
-                   for ch, c in client.channels.items()
-                   if c.controllable and c.window.count >= self.min_samples}
+        if client.offsets is None:
+            client.offsets = self._offsets(client)
+        return client.offsets
+
+    def _offsets(self, client: _Client) -> dict[str, int]:
+        """offsets() computed afresh: one circular median per window length, not per channel."""
+        by_count: dict[int, list[str]] = {}
+        for channel_id, channel in client.channels.items():
+            if channel.controllable and channel.window.count >= self.min_samples:
+                by_count.setdefault(channel.window.count, []).append(channel_id)
+        medians: dict[str, float] = {}
+        for ids in by_count.values():
+            stacked = np.stack([client.channels[ch].window.rows()[:, _OFFSET] for ch in ids])
+            medians.update(zip(ids, circular_median(stacked, self.period_ns).tolist(),
+                               strict=True))
         if not medians:
             return {}
         latest = max(medians.values())
-        return {ch: int(round(value - latest)) for ch, value in medians.items()}
+        return {ch: int(round(medians[ch] - latest))
+                for ch in client.channels if ch in medians}
 
     def channel_delays(self, client_id: str, delay_ns: int, low_ns: int, high_ns: int,
                        free_running_ns: int | None = None) -> dict[str, int]:
@@ -205,18 +226,22 @@ class ChannelOffsets:
             out[channel_id] = (stamp, delay)
         return out
 
-    def _judge(self, channel: _Channel) -> None:
+    def _judge(self, channel: _Channel, repeated: bool) -> None:
         """Flag a channel whose phase does not follow its delay; hold its delay then.
 
         The flag stays: a free-running camera whose delay now picks its frames makes its
         phase jump by whole frames, which must not read as following the delay.
         """
-        if not channel.controllable:
+        window = channel.window
+        if not channel.controllable or window.count < self.min_samples:
             return
-        rows = channel.window.rows()
+        if repeated and channel.narrow:
+            return      # the newest delay repeats one still held: the span cannot have grown
+        channel.narrow = bool(np.ptp(window.column(_DELAY)) < self.probe_span_ns)
+        if channel.narrow:
+            return
+        rows = window.rows()
         delays = rows[:, _DELAY]
-        if len(rows) < self.min_samples or np.ptp(delays) < self.probe_span_ns:
-            return
         centre = circular_median(rows[:, _PHASE], self.period_ns)
         phases = wrap(rows[:, _PHASE] - centre, self.period_ns)
         slope = robust_slope(delays, phases, self.probe_span_ns / 4)

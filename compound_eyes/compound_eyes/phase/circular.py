@@ -9,9 +9,11 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 
-def wrap(x: ArrayLike, period_ns: float) -> np.ndarray:
+def wrap(x: ArrayLike, period_ns: float) -> np.ndarray | float:
     """Map phases into (-P/2, P/2] so the nearest representative of each is used."""
     half = period_ns / 2.0
+    if isinstance(x, float | int):   # float % is np.mod's arithmetic, without an array
+        return half - (half - x) % period_ns
     return half - np.mod(half - np.asarray(x, dtype=np.float64), period_ns)
 
 
@@ -21,7 +23,9 @@ def circular_mean(samples: ArrayLike, period_ns: float, axis: int = -1) -> np.nd
     Used as the starting point of the median; it is not robust on its own.
     """
     angles = np.asarray(samples, dtype=np.float64) * (2.0 * np.pi / period_ns)
-    mean_angle = np.arctan2(np.sin(angles).mean(axis=axis), np.cos(angles).mean(axis=axis))
+    count = angles.shape[axis]     # sum / count is what ndarray.mean computes, minus its checks
+    mean_angle = np.arctan2(np.sin(angles).sum(axis=axis) / count,
+                            np.cos(angles).sum(axis=axis) / count)
     return wrap(mean_angle * (period_ns / (2.0 * np.pi)), period_ns)
 
 
@@ -33,8 +37,22 @@ def circular_median(samples: ArrayLike, period_ns: float, axis: int = -1) -> np.
     the mean, cannot split the main cluster across the wrap point.
     """
     values = np.asarray(samples, dtype=np.float64)
-    centre = np.expand_dims(circular_mean(values, period_ns, axis=axis), axis)
+    if axis != -1:
+        values = np.moveaxis(values, axis, -1)
+    centre = circular_mean(values, period_ns)[..., None]
     for _ in range(2):
-        offsets = wrap(values - centre, period_ns)
-        centre = centre + np.median(offsets, axis=axis, keepdims=True)
-    return wrap(np.squeeze(centre, axis=axis), period_ns)
+        centre = centre + finite_median(wrap(values - centre, period_ns))
+    return wrap(centre[..., 0], period_ns)
+
+
+def finite_median(values: np.ndarray) -> np.ndarray:
+    """Return np.median(values, axis=-1, keepdims=True) for finite values, bit for bit.
+
+    The server takes several medians per timing set; np.median's generic axis and NaN
+    handling costs more than the partition itself at these sizes.
+    """
+    half = values.shape[-1] // 2
+    if values.shape[-1] % 2:
+        return np.partition(values, half, axis=-1)[..., half:half + 1]
+    ordered = np.partition(values, (half - 1, half), axis=-1)
+    return (ordered[..., half - 1:half] + ordered[..., half:half + 1]) / 2.0

@@ -19,6 +19,8 @@ from compound_eyes.nodes.sync_status_msg import (
     build_sync_status,
     client_task,
 )
+from compound_eyes.phase.channel_offsets import ChannelOffsets
+from compound_eyes.phase.circular import circular_median, wrap
 
 P = 33_333_333
 START_TICK = 54_000_000_000
@@ -183,3 +185,31 @@ def test_free_running_clients_are_told_the_instant_whose_sets_span_least() -> No
     stamps = [s for c in clients for s in c.stamps(last).values()]
     assert max(stamps) - min(stamps) == pytest.approx(P - gaps[widest], abs=1_000)
     assert max(first) - min(first) > max(stamps) - min(stamps) + 500_000
+
+
+def test_offsets_are_each_windows_own_circular_median_after_every_set() -> None:
+    """Batched and kept between sets, the offsets stay what a median per channel gives.
+
+    A third camera joins late, so windows of two lengths are batched; every camera's
+    latency drifts, so an offset kept from before a set would be stale.
+    """
+    offsets = ChannelOffsets(P, window=8, min_samples=3, probe_span_ns=2_000_000,
+                             max_stamp_ns=3 * P, lost_ns=10**9, max_clients=4)
+    rng = np.random.default_rng(9)
+    history: dict[str, list[float]] = {}
+    for index, tick in enumerate(range(START_TICK, START_TICK + 40)):
+        scheduled = tick * P
+        channels = ['a', 'b', 'c'] if index >= 12 else ['a', 'b']
+        delays = [5_000_000 + 1000 * index] * len(channels)
+        stamps = [scheduled + d + int(1e6 * (k + 1) + 3e4 * index + rng.normal(0, 5e4))
+                  for k, d in enumerate(delays)]
+        seen = offsets.estimator_input('c1', channels, stamps, delays, scheduled)
+        offsets.learn('c1', seen, scheduled, scheduled + 20_000_000)
+        latencies = wrap(np.subtract(stamps, delays) - scheduled, P)
+        relative = wrap(latencies - circular_median(latencies, P), P)
+        for channel, value in zip(channels, relative, strict=True):
+            history.setdefault(channel, []).append(float(value))
+        medians = {ch: float(circular_median(values[-8:], P))
+                   for ch, values in history.items() if len(values) >= 3}
+        latest = max(medians.values(), default=0.0)
+        assert offsets.offsets('c1') == {ch: int(round(m - latest)) for ch, m in medians.items()}

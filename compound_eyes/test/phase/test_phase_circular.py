@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from compound_eyes.phase.circular import circular_mean, circular_median, wrap
+from compound_eyes.phase.circular import circular_mean, circular_median, finite_median, wrap
 
 P = 33_333_334
 
@@ -34,3 +34,37 @@ def test_median_ignores_a_minority_of_wild_outliers():
 def test_median_is_vectorized_along_the_last_axis():
     rows = np.array([[0.0, 10, 20], [P - 10, 0, 10], [100, 100, 400]])
     np.testing.assert_allclose(circular_median(rows, P), [10, 0, 100], atol=1e-6)
+
+
+def _median_by_numpy(samples: np.ndarray, period_ns: float) -> np.ndarray:
+    """Return the circular median written with np.median and ndarray.mean (reference)."""
+    angles = samples * (2.0 * np.pi / period_ns)
+    mean = np.arctan2(np.sin(angles).mean(axis=-1), np.cos(angles).mean(axis=-1))
+    centre = np.expand_dims(wrap(mean * (period_ns / (2.0 * np.pi)), period_ns), -1)
+    for _ in range(2):
+        centre = centre + np.median(wrap(samples - centre, period_ns), axis=-1, keepdims=True)
+    return wrap(np.squeeze(centre, -1), period_ns)
+
+
+def test_finite_median_is_numpys_median_bit_for_bit():
+    rng = np.random.default_rng(5)
+    for size in (1, 2, 5, 8, 29, 30):
+        values = rng.normal(3e6, 2e6, (4, size))
+        assert np.array_equal(finite_median(values), np.median(values, axis=-1, keepdims=True))
+
+
+def test_circular_median_matches_the_np_median_form_and_batches_exactly():
+    """Windows stacked into one call give each window's own median, to the last bit."""
+    rng = np.random.default_rng(6)
+    for size in (5, 8, 30):
+        windows = np.concatenate([rng.normal(P / 2 - 2e5, 3e5, (6, size)),
+                                  rng.uniform(-P / 2, P / 2, (2, size))])
+        batched = circular_median(windows, P)
+        assert np.array_equal(batched, _median_by_numpy(windows, P))
+        assert np.array_equal(batched, [circular_median(row, P) for row in windows])
+
+
+def test_wrap_of_a_number_is_the_array_form_bit_for_bit():
+    rng = np.random.default_rng(7)
+    values = [*rng.uniform(-3 * P, 3 * P, 200).tolist(), 0.0, P / 2, -P / 2, 3 * P, 123]
+    assert [wrap(v, P) for v in values] == wrap(values, P).tolist()

@@ -1,6 +1,7 @@
 """Scenario `scale-timing`: the server's timing path for 64 clients x 8 cameras on one core.
 
-(a) The estimator alone, in this process (compound_eyes_rig.bench.estimator_load). (b) The real
+(a) The server's loop without ROS (camera offsets, estimator, commands), in this process
+(compound_eyes_rig.bench.estimator_load; key `estimator_alone`). (b) The real
 server node, fed by simulated clients (bench/peers/timing_clients.py, several clients per
 process) that publish FrameSetTiming messages and obey the server's PhaseDelay, each reading
 its own namespace's command topic as a real client does; measured over the steady window:
@@ -56,7 +57,7 @@ class ScaleOptions:
 
 
 def estimator_alone(options: ScaleOptions, ticks: int = 300) -> dict[str, float]:
-    """Run phase.bench at the given size; the core share is recomputed for options.fps."""
+    """Run estimator_load at the given size; the core share is recomputed for options.fps."""
     numbers = estimator_bench.run(options.clients, options.cameras, ticks,
                                   options.command_rate_hz)
     numbers['core_share'] = (options.clients * options.fps / numbers['observe_sets_per_s']
@@ -231,7 +232,7 @@ def print_summary(doc: dict[str, Any]) -> None:
           f"at {doc['fps']:g} Hz, {doc['duration_s']:g} s measured; "
           f"{doc['host']['processes_sharing_cores']} processes on "
           f"{doc['host']['cpu_count']} cores")
-    print(f"(a) estimator alone: observe {est['observe_sets_per_s']:,.0f} sets/s, "
+    print(f"(a) server loop without ROS: observe {est['observe_sets_per_s']:,.0f} sets/s, "
           f"commands() {est['commands_calls_per_s']:,.1f} calls/s -> "
           f"{100 * est['core_share']:.1f} % of one core")
     print(f"(b) server node: CPU {doc['cpu_percent'].get('server', 0):.1f} % of one core "

@@ -10,7 +10,11 @@ import pytest
 from compound_eyes.config.client import ClientConfig
 from compound_eyes.interfaces.schema import LockState
 from compound_eyes_rig.bench.harness.analysis import Analysis
-from compound_eyes_rig.bench.harness.checks import _delay_moved_us, locked_after_listed_s
+from compound_eyes_rig.bench.harness.checks import (
+    _delay_moved_us,
+    _ticks_over_1ms,
+    locked_after_listed_s,
+)
 from compound_eyes_rig.bench.harness.delivery import Life, delivery, dishonest_sets
 from compound_eyes_rig.bench.harness.params import host_config
 from compound_eyes_rig.bench.harness.rows import FrameRow, SetRow, StatusRow, parse
@@ -127,6 +131,24 @@ def test_restart_delay_moved_is_the_largest_change_after_the_restart() -> None:
     analysis = Analysis(outcome, P, [], series([]), None, 0.0, [])
     assert _delay_moved_us(analysis, 20 * P / 1e9) == {'a': 300.0, 'b': 0.0}
     assert _delay_moved_us(analysis, 40 * P / 1e9) == {'a': 0.0, 'b': 0.0}
+
+
+def test_restart_ticks_name_the_cameras_off_the_tick_and_the_delays_moved() -> None:
+    """Tick 130 has two of three cameras 1.1 ms late with no delay moved; 140 is clean."""
+    def frames(tick: int, late: dict[str, int]) -> dict[str, tuple[FrameRow, ...]]:
+        return {c: (FrameRow('cam0', 0, tick * P + 12 * MS + late.get(c, 0)),)
+                for c in ('a', 'b', 'c')}
+    sets = []
+    for tick in range(100, 150):
+        exposures = frames(tick, {'a': 1_100_000, 'b': 1_100_000} if tick == 130 else {})
+        sets += [SetRow(c, tick, 0, 0, 5 * MS + (2000 if c == 'c' and tick > 120 else 0),
+                        exposures[c], ()) for c in ('a', 'b', 'c')]
+    outcome = PhaseOutcome(sets, [], 100, 0.0, [], [], {}, [], 0)
+    analysis = Analysis(outcome, P, [], series([]), None, 0.0, [])
+    assert _ticks_over_1ms(analysis, 20 * P / 1e9) == [{
+        'at_s': round(30 * P / 1e9, 3), 'error_us': 1100.0,
+        'cameras_off_us': {'c/cam0': -1100},
+        'delay_moved_us': {'a': 0.0, 'b': 0.0, 'c': 2.0}}]
 
 
 def test_locked_after_listed_counts_each_life_from_its_first_listing() -> None:

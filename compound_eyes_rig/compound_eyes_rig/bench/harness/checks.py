@@ -8,7 +8,7 @@ import numpy as np
 from compound_eyes.interfaces.schema import LockState
 from compound_eyes_rig.bench.harness.analysis import Analysis
 from compound_eyes_rig.bench.harness.delivery import dishonest_sets
-from compound_eyes_rig.bench.harness.rows import StatusRow
+from compound_eyes_rig.bench.harness.rows import SetRow, StatusRow
 from compound_eyes_rig.bench.harness.scenarios import (
     CAMERA_FAULT,
     CLOCK_STEP,
@@ -103,7 +103,11 @@ def churn(scenario: Scenario, analysis: Analysis) -> tuple[dict, dict[str, Targe
                    sets_not_listing_missing=dishonest,
                    locked_after_listed_s=locked_after_listed_s(outcome.statuses),
                    restart_delay_moved_us=(_delay_moved_us(analysis, restart['caused_s'])
-                                           if restart else None))
+                                           if restart else None),
+                   restart_server_listing_s=(_server_listing_s(analysis, restart['caused_s'])
+                                             if restart else None),
+                   restart_ticks=(_ticks_over_1ms(analysis, restart['caused_s'])
+                                  if restart else None))
     return details, {'crashed_processes': Target(0, len(outcome.crashed)),
                      'survivors_unlocked_s': Target(0.0, survivors_unlocked),
                      'rejoin_relock_s': Target(1.0, rejoin),
@@ -142,15 +146,70 @@ def _delay_moved_us(analysis: Analysis, caused_s: float) -> dict[str, float]:
     client's last set before it.
     """
     moved: dict[str, float] = {}
+    before, after = _around(analysis, caused_s)
+    for row in after:
+        if row.client in before:
+            change = abs(row.delay_ns - before[row.client]) / 1e3
+            moved[row.client] = max(moved.get(row.client, 0.0), change)
+    return dict(sorted(moved.items()))
+
+
+def _around(analysis: Analysis, caused_s: float) -> tuple[dict[str, int], list[SetRow]]:
+    """Return each client's last delay before caused_s and the later sets, in tick order.
+
+    Later: within the ONSET_SEARCH_S after caused_s.
+    """
     before: dict[str, int] = {}
+    after: list[SetRow] = []
     for row in sorted(analysis.outcome.sets, key=lambda r: r.tick):
         at_s = analysis.tick_time_s(row.tick)
         if at_s < caused_s:
             before[row.client] = row.delay_ns
-        elif at_s < caused_s + ONSET_SEARCH_S and row.client in before:
-            change = abs(row.delay_ns - before[row.client]) / 1e3
-            moved[row.client] = max(moved.get(row.client, 0.0), change)
-    return dict(sorted(moved.items()))
+        elif at_s < caused_s + ONSET_SEARCH_S:
+            after.append(row)
+    return before, after
+
+
+def _ticks_over_1ms(analysis: Analysis, caused_s: float) -> list[dict[str, Any]]:
+    """Describe each tick >= 1 ms in the ONSET_SEARCH_S after caused_s, to tell causes apart.
+
+    Per tick: its time, its error, and per camera how far its true exposure lies from the
+    tick's median exposure (only those more than half a millisecond off), beside how far
+    the camera's client had moved its delay since its last set before caused_s. Cameras
+    late together while no delay moved point at scheduling, not at the commands.
+    """
+    before, after = _around(analysis, caused_s)
+    ticks: dict[int, list[SetRow]] = {}
+    for row in after:
+        ticks.setdefault(row.tick, []).append(row)
+    out = []
+    for tick, rows in sorted(ticks.items()):
+        frames = [(row, f) for row in rows for f in row.frames if f.true_ns is not None]
+        if len({row.client for row, _ in frames}) < 2:
+            continue
+        true_ns = np.array([f.true_ns for _, f in frames], dtype=np.float64)
+        if true_ns.max() - true_ns.min() < 1e6:
+            continue
+        centre = float(np.median(true_ns))
+        out.append({
+            'at_s': round(analysis.tick_time_s(tick), 3),
+            'error_us': round((true_ns.max() - true_ns.min()) / 1e3, 1),
+            'cameras_off_us': {f'{row.client}/{f.channel}': round((f.true_ns - centre) / 1e3)
+                               for row, f in frames if abs(f.true_ns - centre) > 5e5},
+            'delay_moved_us': {row.client: round((row.delay_ns - before[row.client]) / 1e3, 1)
+                               for row in rows if row.client in before}})
+    return out
+
+
+def _server_listing_s(analysis: Analysis, caused_s: float) -> float | None:
+    """Return the scenario time of the first /sync_status after caused_s that lists a client.
+
+    After a server restart that is when the new server serves again (its first commands
+    leave with its first round, within the status period of it).
+    """
+    t0_ns = analysis.outcome.t0_tick * analysis.period_ns
+    return next((round((s.received_ns - t0_ns) / 1e9, 3) for s in analysis.outcome.statuses
+                 if (s.received_ns - t0_ns) / 1e9 >= caused_s and s.states), None)
 
 
 def _unseen_by_server_s(statuses: list[StatusRow], client: str, first_set_ns: int | None
