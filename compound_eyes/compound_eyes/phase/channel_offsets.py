@@ -35,12 +35,14 @@ MAX_CHANNEL_ID = 256
 class EstimatorInput:
     """What the per-client estimator gets from one set: one delay, the stamps it explains.
 
-    samples holds the set's usable (stamp, delay) per channel, for learn().
+    samples holds the set's usable (stamp, delay) per channel and relative_latencies each
+    one's latency relative to the set's circular median, in the same order, for learn().
     """
 
     applied_delay_ns: int
     stamps_ns: list[int]
     samples: dict[str, tuple[int, int]]
+    relative_latencies: list[float]
 
 
 @dataclass(frozen=True)
@@ -100,15 +102,23 @@ class ChannelOffsets:
         """
         samples = self._vetted(channel_ids, stamps_ns, delays_ns, scheduled_ns)
         if not samples:
-            return EstimatorInput(delays_ns[0] if len(delays_ns) else 0, [], samples)
+            return EstimatorInput(delays_ns[0] if len(delays_ns) else 0, [], samples, [])
         client = self._clients.get(client_id)
         known = client.channels if client is not None else {}
         offsets = self.offsets(client_id)
         used = [ch for ch in samples if ch not in known or known[ch].controllable]
         used = used or list(samples)
-        corrected = [samples[ch][1] + offsets.get(ch, 0) for ch in used]
-        applied = int(round(float(circular_median(corrected, self.period_ns)))) % self.period_ns
-        return EstimatorInput(applied, [samples[ch][0] for ch in used], samples)
+        corrected = np.asarray([samples[ch][1] + offsets.get(ch, 0) for ch in used], np.float64)
+        latencies = wrap([s - scheduled_ns - d for s, d in samples.values()], self.period_ns)
+        if len(used) == len(samples):   # one call for both medians: the same bits, less overhead
+            centre, reference = circular_median(np.stack((corrected, latencies)),
+                                                self.period_ns).tolist()
+        else:
+            centre = float(circular_median(corrected, self.period_ns))
+            reference = float(circular_median(latencies, self.period_ns))
+        applied = int(round(centre)) % self.period_ns
+        return EstimatorInput(applied, [samples[ch][0] for ch in used], samples,
+                              wrap(latencies - reference, self.period_ns).tolist())
 
     def learn(self, client_id: str, seen: EstimatorInput, scheduled_ns: int,
               now_ns: int) -> None:
@@ -117,9 +127,7 @@ class ChannelOffsets:
         client = self._client(client_id, now_ns)
         if client is None or not samples:
             return
-        latencies = wrap([s - scheduled_ns - d for s, d in samples.values()], self.period_ns)
-        reference = float(circular_median(latencies, self.period_ns))
-        offsets = wrap(latencies - reference, self.period_ns).tolist()
+        offsets = seen.relative_latencies
         phases = wrap([s - scheduled_ns for s, _ in samples.values()], self.period_ns).tolist()
         client.offsets = None
         for index, (channel_id, (_, delay)) in enumerate(samples.items()):

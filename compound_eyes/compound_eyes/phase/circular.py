@@ -12,9 +12,15 @@ from numpy.typing import ArrayLike
 def wrap(x: ArrayLike, period_ns: float) -> np.ndarray | float:
     """Map phases into (-P/2, P/2] so the nearest representative of each is used."""
     half = period_ns / 2.0
-    if isinstance(x, float | int):   # float % is np.mod's arithmetic, without an array
+    if isinstance(x, (float, int)):   # float % is np.mod's arithmetic, without an array
         return half - (half - x) % period_ns
-    return half - np.mod(half - np.asarray(x, dtype=np.float64), period_ns)
+    return _wrapped(np.asarray(x, dtype=np.float64), period_ns)
+
+
+def _wrapped(values: np.ndarray, period_ns: float) -> np.ndarray:
+    """wrap() of a float64 array, without the type checks (the medians call it often)."""
+    half = period_ns / 2.0
+    return half - np.mod(half - values, period_ns)
 
 
 def circular_mean(samples: ArrayLike, period_ns: float, axis: int = -1) -> np.ndarray:
@@ -26,7 +32,7 @@ def circular_mean(samples: ArrayLike, period_ns: float, axis: int = -1) -> np.nd
     count = angles.shape[axis]     # sum / count is what ndarray.mean computes, minus its checks
     mean_angle = np.arctan2(np.sin(angles).sum(axis=axis) / count,
                             np.cos(angles).sum(axis=axis) / count)
-    return wrap(mean_angle * (period_ns / (2.0 * np.pi)), period_ns)
+    return _wrapped(mean_angle * (period_ns / (2.0 * np.pi)), period_ns)
 
 
 def circular_median(samples: ArrayLike, period_ns: float, axis: int = -1) -> np.ndarray:
@@ -41,8 +47,8 @@ def circular_median(samples: ArrayLike, period_ns: float, axis: int = -1) -> np.
         values = np.moveaxis(values, axis, -1)
     centre = circular_mean(values, period_ns)[..., None]
     for _ in range(2):
-        centre = centre + finite_median(wrap(values - centre, period_ns))
-    return wrap(centre[..., 0], period_ns)
+        centre = centre + _median_in_place(_wrapped(values - centre, period_ns))
+    return _wrapped(centre[..., 0], period_ns)
 
 
 def finite_median(values: np.ndarray) -> np.ndarray:
@@ -51,8 +57,14 @@ def finite_median(values: np.ndarray) -> np.ndarray:
     The server takes several medians per timing set; np.median's generic axis and NaN
     handling costs more than the partition itself at these sizes.
     """
+    return _median_in_place(values.copy())
+
+
+def _median_in_place(values: np.ndarray) -> np.ndarray:
+    """finite_median() that reorders values itself (for arrays the caller just made)."""
     half = values.shape[-1] // 2
     if values.shape[-1] % 2:
-        return np.partition(values, half, axis=-1)[..., half:half + 1]
-    ordered = np.partition(values, (half - 1, half), axis=-1)
-    return (ordered[..., half - 1:half] + ordered[..., half:half + 1]) / 2.0
+        values.partition(half)
+        return values[..., half:half + 1]
+    values.partition((half - 1, half))
+    return (values[..., half - 1:half] + values[..., half:half + 1]) / 2.0

@@ -21,6 +21,8 @@ class Flaw(enum.Enum):
 
 def finite_int(value: object) -> int | None:
     """Return value as an int if it is a finite real number (bools excluded), else None."""
+    if type(value) is int:      # the common case, without the abstract-class checks below
+        return value
     if isinstance(value, bool):
         return None
     if isinstance(value, numbers.Integral):
