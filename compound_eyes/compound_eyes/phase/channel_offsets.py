@@ -25,7 +25,7 @@ import numpy as np
 from compound_eyes.phase.circular import circular_median, wrap
 from compound_eyes.phase.estimator import robust_slope
 from compound_eyes.phase.vetting import finite_int
-from compound_eyes.phase.window import SampleWindow
+from compound_eyes.phase.window import ChannelWindows
 
 _OFFSET, _PHASE, _DELAY = range(3)
 MAX_CHANNEL_ID = 256
@@ -57,7 +57,7 @@ class ChannelState:
 
 @dataclass
 class _Channel:
-    window: SampleWindow
+    row: int                        # its window in the client's ChannelWindows
     applied_ns: int = 0
     held_ns: int | None = None      # delay held since judged not controllable
     controllable: bool = True
@@ -66,6 +66,7 @@ class _Channel:
 
 @dataclass
 class _Client:
+    windows: ChannelWindows
     channels: dict[str, _Channel] = field(default_factory=dict)
     last_seen_ns: int = 0
     offsets: dict[str, int] | None = None   # offsets() of the windows as they are; None: stale
@@ -108,15 +109,10 @@ class ChannelOffsets:
         offsets = self.offsets(client_id)
         used = [ch for ch in samples if ch not in known or known[ch].controllable]
         used = used or list(samples)
-        corrected = np.asarray([samples[ch][1] + offsets.get(ch, 0) for ch in used], np.float64)
+        corrected = [samples[ch][1] + offsets.get(ch, 0) for ch in used]
+        applied = int(round(float(circular_median(corrected, self.period_ns)))) % self.period_ns
         latencies = wrap([s - scheduled_ns - d for s, d in samples.values()], self.period_ns)
-        if len(used) == len(samples):   # one call for both medians: the same bits, less overhead
-            centre, reference = circular_median(np.stack((corrected, latencies)),
-                                                self.period_ns).tolist()
-        else:
-            centre = float(circular_median(corrected, self.period_ns))
-            reference = float(circular_median(latencies, self.period_ns))
-        applied = int(round(centre)) % self.period_ns
+        reference = float(circular_median(latencies, self.period_ns))
         return EstimatorInput(applied, [samples[ch][0] for ch in used], samples,
                               wrap(latencies - reference, self.period_ns).tolist())
 
@@ -130,16 +126,22 @@ class ChannelOffsets:
         offsets = seen.relative_latencies
         phases = wrap([s - scheduled_ns for s, _ in samples.values()], self.period_ns).tolist()
         client.offsets = None
+        rows, rows_samples, to_judge = [], [], []
         for index, (channel_id, (_, delay)) in enumerate(samples.items()):
             channel = client.channels.get(channel_id)
             if channel is None:
                 if len(client.channels) >= self.max_channels:
                     continue
-                channel = client.channels[channel_id] = _Channel(SampleWindow(self.window, 3))
-            repeated = delay == channel.applied_ns
+                channel = client.channels[channel_id] = _Channel(client.windows.add())
+            if channel.controllable and not (delay == channel.applied_ns and channel.narrow):
+                to_judge.append(channel)    # a repeated delay cannot widen a narrow span
             channel.applied_ns = delay
-            channel.window.push((offsets[index], phases[index], delay))
-            self._judge(channel, repeated)
+            rows.append(channel.row)
+            rows_samples.append((offsets[index], phases[index], delay))
+        if rows:
+            client.windows.push(rows, rows_samples)
+        counts = client.windows.counts
+        self._judge(client.windows, [c for c in to_judge if counts[c.row] >= self.min_samples])
 
     def offsets(self, client_id: str) -> dict[str, int]:
         """Each controllable channel's offset from the latest one (<= 0); {} while unknown."""
@@ -152,13 +154,15 @@ class ChannelOffsets:
 
     def _offsets(self, client: _Client) -> dict[str, int]:
         """offsets() computed afresh: one circular median per window length, not per channel."""
+        counts = client.windows.counts
         by_count: dict[int, list[str]] = {}
         for channel_id, channel in client.channels.items():
-            if channel.controllable and channel.window.count >= self.min_samples:
-                by_count.setdefault(channel.window.count, []).append(channel_id)
+            count = int(counts[channel.row])
+            if channel.controllable and count >= self.min_samples:
+                by_count.setdefault(count, []).append(channel_id)
         medians: dict[str, float] = {}
         for ids in by_count.values():
-            stacked = np.stack([client.channels[ch].window.rows()[:, _OFFSET] for ch in ids])
+            stacked = client.windows.column([client.channels[ch].row for ch in ids], _OFFSET)
             medians.update(zip(ids, circular_median(stacked, self.period_ns).tolist(),
                                strict=True))
         if not medians:
@@ -190,9 +194,9 @@ class ChannelOffsets:
 
     def free_running_phases(self) -> list[float]:
         """Each not-controllable channel's exposure phase (stamp - T_k), of every client."""
-        return [float(circular_median(c.window.rows()[:, _PHASE], self.period_ns))
+        return [float(circular_median(client.windows.rows(c.row)[:, _PHASE], self.period_ns))
                 for client in self._clients.values() for c in client.channels.values()
-                if not c.controllable and c.window.count]
+                if not c.controllable and client.windows.counts[c.row]]
 
     def states(self, client_id: str) -> list[ChannelState]:
         """Snapshot of a client's channels, in the order they were first seen."""
@@ -215,7 +219,7 @@ class ChannelOffsets:
                 del self._clients[cid]
             if len(self._clients) >= self.max_clients:
                 return None
-            client = self._clients[client_id] = _Client()
+            client = self._clients[client_id] = _Client(ChannelWindows(self.window, 3))
         client.last_seen_ns = now_ns
         return client
 
@@ -234,21 +238,26 @@ class ChannelOffsets:
             out[channel_id] = (stamp, delay)
         return out
 
-    def _judge(self, channel: _Channel, repeated: bool) -> None:
-        """Flag a channel whose phase does not follow its delay; hold its delay then.
+    def _judge(self, windows: ChannelWindows, channels: list[_Channel]) -> None:
+        """Flag each channel whose phase does not follow its delay; hold its delay then.
 
         The flag stays: a free-running camera whose delay now picks its frames makes its
-        phase jump by whole frames, which must not read as following the delay.
+        phase jump by whole frames, which must not read as following the delay. The delay
+        spans of channels with equally long windows are taken in one call.
         """
-        window = channel.window
-        if not channel.controllable or window.count < self.min_samples:
-            return
-        if repeated and channel.narrow:
-            return      # the newest delay repeats one still held: the span cannot have grown
-        channel.narrow = bool(np.ptp(window.column(_DELAY)) < self.probe_span_ns)
-        if channel.narrow:
-            return
-        rows = window.rows()
+        by_count: dict[int, list[_Channel]] = {}
+        for channel in channels:
+            by_count.setdefault(int(windows.counts[channel.row]), []).append(channel)
+        for group in by_count.values():
+            delays = windows.column([c.row for c in group], _DELAY)
+            spans = (delays.max(axis=1) - delays.min(axis=1)).tolist()
+            for channel, span in zip(group, spans, strict=True):
+                channel.narrow = span < self.probe_span_ns
+                if not channel.narrow:
+                    self._judge_slope(channel, windows.rows(channel.row))
+
+    def _judge_slope(self, channel: _Channel, rows: np.ndarray) -> None:
+        """Judge one channel whose delays span enough to tell whether its phase follows."""
         delays = rows[:, _DELAY]
         centre = circular_median(rows[:, _PHASE], self.period_ns)
         phases = wrap(rows[:, _PHASE] - centre, self.period_ns)

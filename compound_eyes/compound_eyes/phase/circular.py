@@ -35,14 +35,18 @@ def circular_mean(samples: ArrayLike, period_ns: float, axis: int = -1) -> np.nd
     return _wrapped(mean_angle * (period_ns / (2.0 * np.pi)), period_ns)
 
 
-def circular_median(samples: ArrayLike, period_ns: float, axis: int = -1) -> np.ndarray:
+def circular_median(samples: ArrayLike, period_ns: float,
+                    axis: int = -1) -> np.ndarray | float:
     """Return a robust centre of phases along axis, wrapped into (-P/2, P/2].
 
     The samples are unwrapped around the circular mean and a plain median is taken; a
     second pass re-centres on that median so a minority of outliers, which may have pulled
-    the mean, cannot split the main cluster across the wrap point.
+    the mean, cannot split the main cluster across the wrap point. One row of samples
+    gives a float, several an array.
     """
     values = np.asarray(samples, dtype=np.float64)
+    if values.ndim == 1:
+        return _row_median(values, period_ns)
     if axis != -1:
         values = np.moveaxis(values, axis, -1)
     centre = circular_mean(values, period_ns)[..., None]
@@ -51,17 +55,42 @@ def circular_median(samples: ArrayLike, period_ns: float, axis: int = -1) -> np.
     return _wrapped(centre[..., 0], period_ns)
 
 
-def finite_median(values: np.ndarray) -> np.ndarray:
-    """Return np.median(values, axis=-1, keepdims=True) for finite values, bit for bit.
+def _row_median(values: np.ndarray, period_ns: float) -> float:
+    """circular_median() of one row, in float arithmetic after the mean direction.
 
-    The server takes several medians per timing set; np.median's generic axis and NaN
-    handling costs more than the partition itself at these sizes.
+    Python's float arithmetic (float % included) is the IEEE arithmetic numpy applies to
+    each element, and the middle of a sorted list is what a partition puts there, so the
+    answer is the same to the last bit, without numpy's per-call cost on a few values;
+    numpy is kept for sin, cos, arctan2 and the sums, whose results are numpy's own.
     """
-    return _median_in_place(values.copy())
+    angles = values * (2.0 * np.pi / period_ns)
+    count = len(values)
+    mean_angle = float(np.arctan2(np.add.reduce(np.sin(angles)) / count,
+                                  np.add.reduce(np.cos(angles)) / count))
+    centre = wrap(mean_angle * (period_ns / (2.0 * np.pi)), period_ns)
+    half = period_ns / 2.0
+    samples = values.tolist()
+    for _ in range(2):
+        centre = centre + plain_median([half - (half - (x - centre)) % period_ns
+                                        for x in samples])
+    return wrap(centre, period_ns)
+
+
+def plain_median(values: list[float]) -> float:
+    """Return np.median of a short list of finite floats, bit for bit, as a float."""
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    if len(ordered) % 2:
+        return ordered[middle]
+    return (ordered[middle - 1] + ordered[middle]) / 2.0
 
 
 def _median_in_place(values: np.ndarray) -> np.ndarray:
-    """finite_median() that reorders values itself (for arrays the caller just made)."""
+    """np.median(values, axis=-1, keepdims=True) of finite values, bit for bit, by partition.
+
+    It reorders values itself (for arrays the caller just made); np.median's generic axis
+    and NaN handling cost more than the partition at the server's sizes.
+    """
     half = values.shape[-1] // 2
     if values.shape[-1] % 2:
         values.partition(half)

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from compound_eyes.interfaces.schema import LockState
-from compound_eyes.phase.circular import circular_median, finite_median, wrap
+from compound_eyes.phase.circular import circular_median, plain_median, wrap
 from compound_eyes.phase.vetting import Flaw, finite_int, vet_delay_and_numbers
 from compound_eyes.phase.window import SampleWindow
 
@@ -277,7 +277,7 @@ class PhaseEstimator:
             return
         track.latency_ns = unwrapped_median(rows[:, _LATENCY], self.period_ns)
         track.phase_ns = unwrapped_median(rows[:, _PHASE], self.period_ns)
-        track.spread_ns = float(finite_median(rows[:, _SPREAD])[0])
+        track.spread_ns = plain_median(rows[:, _SPREAD].tolist())
         delays = rows[:, _DELAY]
         if len(rows) >= self.min_samples and np.ptp(delays) >= self.probe_span_ns:
             phases = wrap(rows[:, _PHASE] - track.phase_ns, self.period_ns)
@@ -440,7 +440,7 @@ def unwrapped_median(values: np.ndarray, period_ns: int) -> float:
     exposure on the same tick as everyone else's.
     """
     centre = float(circular_median(values, period_ns))
-    plain = float(finite_median(values)[0])
+    plain = plain_median(values.tolist())
     return centre + period_ns * round((plain - centre) / period_ns)
 
 

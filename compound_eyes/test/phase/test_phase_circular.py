@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from compound_eyes.phase.circular import circular_mean, circular_median, finite_median, wrap
+from compound_eyes.phase.circular import circular_mean, circular_median, plain_median, wrap
 
 P = 33_333_334
 
@@ -46,11 +46,24 @@ def _median_by_numpy(samples: np.ndarray, period_ns: float) -> np.ndarray:
     return wrap(np.squeeze(centre, -1), period_ns)
 
 
-def test_finite_median_is_numpys_median_bit_for_bit():
+def test_plain_median_is_numpys_median_bit_for_bit():
     rng = np.random.default_rng(5)
     for size in (1, 2, 5, 8, 29, 30):
-        values = rng.normal(3e6, 2e6, (4, size))
-        assert np.array_equal(finite_median(values), np.median(values, axis=-1, keepdims=True))
+        for values in rng.normal(3e6, 2e6, (4, size)):
+            median = plain_median(values.tolist())
+            assert type(median) is float and median == np.median(values)
+
+
+def test_one_row_in_floats_is_the_array_form_bit_for_bit():
+    """The float path of a single row gives what the numpy form gives, wrap point included."""
+    rng = np.random.default_rng(8)
+    for size in (1, 2, 3, 7, 8, 30):
+        rows = np.concatenate([rng.normal(P / 2 - 1e5, 2e5, (50, size)),
+                               rng.uniform(-3 * P, 3 * P, (50, size)),
+                               rng.integers(-P, P, (50, size)).astype(np.float64)])
+        for row in rows:
+            median = circular_median(row, P)
+            assert type(median) is float and median == _median_by_numpy(row, P)
 
 
 def test_circular_median_matches_the_np_median_form_and_batches_exactly():
