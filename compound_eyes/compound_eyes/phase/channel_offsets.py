@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from compound_eyes.phase.circular import circular_median, wrap
+from compound_eyes.phase.circular import circular_median, wrap, wrap_each
 from compound_eyes.phase.estimator import robust_slope
 from compound_eyes.phase.vetting import finite_int
 from compound_eyes.phase.window import ChannelWindows
@@ -111,10 +111,11 @@ class ChannelOffsets:
         used = used or list(samples)
         corrected = [samples[ch][1] + offsets.get(ch, 0) for ch in used]
         applied = int(round(float(circular_median(corrected, self.period_ns)))) % self.period_ns
-        latencies = wrap([s - scheduled_ns - d for s, d in samples.values()], self.period_ns)
+        latencies = wrap_each([s - scheduled_ns - d for s, d in samples.values()],
+                              self.period_ns)
         reference = float(circular_median(latencies, self.period_ns))
         return EstimatorInput(applied, [samples[ch][0] for ch in used], samples,
-                              wrap(latencies - reference, self.period_ns).tolist())
+                              wrap_each([x - reference for x in latencies], self.period_ns))
 
     def learn(self, client_id: str, seen: EstimatorInput, scheduled_ns: int,
               now_ns: int) -> None:
@@ -124,7 +125,7 @@ class ChannelOffsets:
         if client is None or not samples:
             return
         offsets = seen.relative_latencies
-        phases = wrap([s - scheduled_ns for s, _ in samples.values()], self.period_ns).tolist()
+        phases = wrap_each([s - scheduled_ns for s, _ in samples.values()], self.period_ns)
         client.offsets = None
         rows, rows_samples, to_judge = [], [], []
         for index, (channel_id, (_, delay)) in enumerate(samples.items()):

@@ -5,6 +5,8 @@ circle of circumference P: plain means and medians would call it "33 ms late".
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import numpy as np
 from numpy.typing import ArrayLike
 
@@ -15,6 +17,12 @@ def wrap(x: ArrayLike, period_ns: float) -> np.ndarray | float:
     if isinstance(x, (float, int)):   # float % is np.mod's arithmetic, without an array
         return half - (half - x) % period_ns
     return _wrapped(np.asarray(x, dtype=np.float64), period_ns)
+
+
+def wrap_each(values: Iterable[float], period_ns: float) -> list[float]:
+    """wrap() of each number, as a list of floats: for a few values, no array is cheaper."""
+    half = period_ns / 2.0
+    return [half - (half - x) % period_ns for x in values]
 
 
 def _wrapped(values: np.ndarray, period_ns: float) -> np.ndarray:
@@ -30,8 +38,8 @@ def circular_mean(samples: ArrayLike, period_ns: float, axis: int = -1) -> np.nd
     """
     angles = np.asarray(samples, dtype=np.float64) * (2.0 * np.pi / period_ns)
     count = angles.shape[axis]     # sum / count is what ndarray.mean computes, minus its checks
-    mean_angle = np.arctan2(np.sin(angles).sum(axis=axis) / count,
-                            np.cos(angles).sum(axis=axis) / count)
+    mean_angle = np.arctan2(np.add.reduce(np.sin(angles), axis=axis) / count,
+                            np.add.reduce(np.cos(angles), axis=axis) / count)
     return _wrapped(mean_angle * (period_ns / (2.0 * np.pi)), period_ns)
 
 
@@ -68,11 +76,9 @@ def _row_median(values: np.ndarray, period_ns: float) -> float:
     mean_angle = float(np.arctan2(np.add.reduce(np.sin(angles)) / count,
                                   np.add.reduce(np.cos(angles)) / count))
     centre = wrap(mean_angle * (period_ns / (2.0 * np.pi)), period_ns)
-    half = period_ns / 2.0
     samples = values.tolist()
     for _ in range(2):
-        centre = centre + plain_median([half - (half - (x - centre)) % period_ns
-                                        for x in samples])
+        centre = centre + plain_median(wrap_each([x - centre for x in samples], period_ns))
     return wrap(centre, period_ns)
 
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from compound_eyes.interfaces.schema import LockState
-from compound_eyes.phase.circular import circular_median, plain_median, wrap
+from compound_eyes.phase.circular import circular_median, plain_median, wrap, wrap_each
 from compound_eyes.phase.vetting import Flaw, finite_int, vet_delay_and_numbers
 from compound_eyes.phase.window import SampleWindow
 
@@ -205,7 +205,7 @@ class PhaseEstimator:
         return SetVerdict.ACCEPTED
 
     def _stamp_offsets(self, stamps_ns: Sequence[int], scheduled: int,
-                       delay: int) -> np.ndarray | None:
+                       delay: int) -> list[float] | None:
         """Return s - T_k - delay of the plausible stamps, or None when none is plausible."""
         if (not isinstance(stamps_ns, (Sequence, np.ndarray))
                 or isinstance(stamps_ns, (str, bytes)) or len(stamps_ns) > _MAX_STAMPS):
@@ -214,13 +214,14 @@ class PhaseEstimator:
         for raw in stamps_ns:
             stamp = finite_int(raw)
             if stamp is not None and abs(stamp - scheduled) <= self.max_stamp_ns:
-                offsets.append(stamp - scheduled - delay)
-        return np.asarray(offsets, dtype=np.float64) if offsets else None
+                offsets.append(float(stamp - scheduled - delay))
+        return offsets or None
 
-    def _add_sample(self, track: _Track, offsets: np.ndarray, delay: int) -> None:
+    def _add_sample(self, track: _Track, offsets: list[float], delay: int) -> None:
         """Reduce one set to (latency, phase, delay, spread) and feed window, jump and lock."""
         latency = unwrapped_median(offsets, self.period_ns)
-        spread = float(np.ptp(wrap(offsets - latency, self.period_ns)))
+        around = wrap_each([x - latency for x in offsets], self.period_ns)
+        spread = max(around) - min(around)
         phase = latency + delay
         sample = (latency, phase, float(delay), spread)
         if self._is_jump(track, latency, phase):
@@ -432,7 +433,7 @@ class PhaseEstimator:
         ) for client_id, track in self._tracks.items()]
 
 
-def unwrapped_median(values: np.ndarray, period_ns: int) -> float:
+def unwrapped_median(values: Sequence[float] | np.ndarray, period_ns: int) -> float:
     """Return the circular median as its representative nearest the plain median.
 
     Modulo P it is robust to a free-running camera's whole-frame jumps; unwrapped it keeps
@@ -440,7 +441,7 @@ def unwrapped_median(values: np.ndarray, period_ns: int) -> float:
     exposure on the same tick as everyone else's.
     """
     centre = float(circular_median(values, period_ns))
-    plain = plain_median(values.tolist())
+    plain = plain_median(values.tolist() if isinstance(values, np.ndarray) else list(values))
     return centre + period_ns * round((plain - centre) / period_ns)
 
 

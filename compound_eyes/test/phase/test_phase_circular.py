@@ -3,7 +3,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from compound_eyes.phase.circular import circular_mean, circular_median, plain_median, wrap
+from compound_eyes.phase.circular import (
+    circular_mean,
+    circular_median,
+    plain_median,
+    wrap,
+    wrap_each,
+)
 
 P = 33_333_334
 
@@ -77,7 +83,8 @@ def test_circular_median_matches_the_np_median_form_and_batches_exactly():
         assert np.array_equal(batched, [circular_median(row, P) for row in windows])
 
 
-def test_wrap_of_a_number_is_the_array_form_bit_for_bit():
+def test_wrap_of_a_number_or_a_list_is_the_array_form_bit_for_bit():
     rng = np.random.default_rng(7)
     values = [*rng.uniform(-3 * P, 3 * P, 200).tolist(), 0.0, P / 2, -P / 2, 3 * P, 123]
     assert [wrap(v, P) for v in values] == wrap(values, P).tolist()
+    assert wrap_each(values, P) == wrap(values, P).tolist()
