@@ -158,7 +158,7 @@ class ChannelOffsets:
         counts = client.windows.counts
         by_count: dict[int, list[str]] = {}
         for channel_id, channel in client.channels.items():
-            count = int(counts[channel.row])
+            count = counts[channel.row]
             if channel.controllable and count >= self.min_samples:
                 by_count.setdefault(count, []).append(channel_id)
         medians: dict[str, float] = {}
@@ -248,7 +248,7 @@ class ChannelOffsets:
         """
         by_count: dict[int, list[_Channel]] = {}
         for channel in channels:
-            by_count.setdefault(int(windows.counts[channel.row]), []).append(channel)
+            by_count.setdefault(windows.counts[channel.row], []).append(channel)
         for group in by_count.values():
             delays = windows.column([c.row for c in group], _DELAY)
             spans = (delays.max(axis=1) - delays.min(axis=1)).tolist()

@@ -45,7 +45,8 @@ class ChannelWindows:
     """One SampleWindow per channel, all in one array, so a set's samples are one push.
 
     A channel missing from a set skips that push, so each keeps its own ring position and
-    count; channels of equal count are read together, oldest first.
+    count (plain lists: they are read one channel at a time); channels of equal count are
+    read together, oldest first.
     """
 
     def __init__(self, size: int, columns: int) -> None:
@@ -53,33 +54,40 @@ class ChannelWindows:
             raise ValueError('window size and column count must be positive')
         self.size = size
         self._data = np.zeros((0, size, columns), dtype=np.float64)
-        self._next = np.zeros(0, dtype=np.intp)
-        self.counts = np.zeros(0, dtype=np.intp)
+        self._next: list[int] = []
+        self.counts: list[int] = []
 
     def add(self) -> int:
         """Open an empty window for a new channel and return its row."""
-        row = len(self.counts)
         self._data = np.concatenate((self._data, np.zeros((1, *self._data.shape[1:]))))
-        self._next = np.append(self._next, 0)
-        self.counts = np.append(self.counts, 0)
-        return row
+        self._next.append(0)
+        self.counts.append(0)
+        return len(self.counts) - 1
 
-    def push(self, rows: Sequence[int], samples: Sequence[Sequence[float]]) -> None:
+    def push(self, rows: list[int], samples: Sequence[Sequence[float]]) -> None:
         """Append one sample to each row named (rows unique), overwriting the oldest when full."""
-        index = np.asarray(rows, dtype=np.intp)
-        slots = self._next[index]
-        self._data[index, slots] = samples
-        self._next[index] = (slots + 1) % self.size
-        self.counts[index] = np.minimum(self.counts[index] + 1, self.size)
+        slots = [self._next[row] for row in rows]
+        self._data[rows, slots] = samples
+        for row, slot in zip(rows, slots, strict=True):
+            self._next[row] = (slot + 1) % self.size
+            self.counts[row] = min(self.counts[row] + 1, self.size)
 
-    def column(self, rows: Sequence[int], index: int) -> np.ndarray:
+    def column(self, rows: list[int], index: int) -> np.ndarray:
         """Return one column of rows of equal count as (len(rows), count), oldest first."""
-        index_rows = np.asarray(rows, dtype=np.intp)
-        count = int(self.counts[index_rows[0]])
-        slots = (self._next[index_rows, None] - count + np.arange(count)) % self.size
-        return self._data[index_rows[:, None], slots, index]
+        count = self.counts[rows[0]]
+        oldest = [(self._next[row] - count) % self.size for row in rows]
+        if oldest.count(oldest[0]) < len(oldest):     # rings at different positions
+            slots = (np.asarray(oldest)[:, None] + np.arange(count)) % self.size
+            return self._data[np.asarray(rows)[:, None], slots, index]
+        picked = self._data[rows, :, index]
+        start = oldest[0]
+        if start + count <= self.size:
+            return picked[:, start:start + count]
+        return np.concatenate((picked[:, start:], picked[:, :start + count - self.size]), axis=1)
 
     def rows(self, row: int) -> np.ndarray:
         """Return one channel's samples, oldest first, as a (count, columns) array."""
-        count = int(self.counts[row])
-        return self._data[row, (self._next[row] - count + np.arange(count)) % self.size]
+        count, start = self.counts[row], self._next[row]
+        if count < self.size:
+            return self._data[row, :count]
+        return np.concatenate((self._data[row, start:], self._data[row, :start]))
