@@ -56,30 +56,38 @@ class ChannelWindows:
         self._data = np.zeros((0, size, columns), dtype=np.float64)
         self._next: list[int] = []
         self.counts: list[int] = []
+        self._every: list[int] = []     # every row, in order
 
     def add(self) -> int:
         """Open an empty window for a new channel and return its row."""
         self._data = np.concatenate((self._data, np.zeros((1, *self._data.shape[1:]))))
         self._next.append(0)
         self.counts.append(0)
-        return len(self.counts) - 1
+        self._every.append(len(self._every))
+        return self._every[-1]
 
     def push(self, rows: list[int], samples: Sequence[Sequence[float]]) -> None:
         """Append one sample to each row named (rows unique), overwriting the oldest when full."""
         slots = [self._next[row] for row in rows]
-        self._data[rows, slots] = samples
+        if rows == self._every and slots.count(slots[0]) == len(slots):
+            self._data[:, slots[0]] = samples     # the common case, without fancy indexing
+        else:
+            self._data[rows, slots] = np.asarray(samples, dtype=np.float64)
         for row, slot in zip(rows, slots, strict=True):
             self._next[row] = (slot + 1) % self.size
             self.counts[row] = min(self.counts[row] + 1, self.size)
 
     def column(self, rows: list[int], index: int) -> np.ndarray:
-        """Return one column of rows of equal count as (len(rows), count), oldest first."""
+        """Return one column of rows of equal count as (len(rows), count), oldest first.
+
+        Often a view of the windows: read it before the next push.
+        """
         count = self.counts[rows[0]]
         oldest = [(self._next[row] - count) % self.size for row in rows]
         if oldest.count(oldest[0]) < len(oldest):     # rings at different positions
             slots = (np.asarray(oldest)[:, None] + np.arange(count)) % self.size
             return self._data[np.asarray(rows)[:, None], slots, index]
-        picked = self._data[rows, :, index]
+        picked = self._data[:, :, index] if rows == self._every else self._data[rows, :, index]
         start = oldest[0]
         if start + count <= self.size:
             return picked[:, start:start + count]
