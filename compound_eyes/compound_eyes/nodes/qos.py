@@ -25,7 +25,6 @@ STATUS_QOS = QoSProfile(history=HistoryPolicy.KEEP_LAST, depth=10,
                         reliability=ReliabilityPolicy.RELIABLE)
 
 
-
 def _check_overrides(qos: QoSProfile) -> QosCallbackResult:
     """Refuse a kept history without room (rcl's own complaint names no parameter)."""
     result = QosCallbackResult()
