@@ -230,13 +230,14 @@ class ChannelOffsets:
         """Flag a channel whose phase does not follow its delay; hold its delay then.
 
         The flag stays: a free-running camera whose delay now picks its frames makes its
-        phase jump by whole frames, which must not read as following the delay.
+        phase jump by whole frames, which must not read as following the delay. repeated:
+        the newest delay equals the one before it.
         """
         window = channel.window
         if not channel.controllable or window.count < self.min_samples:
             return
         if repeated and channel.narrow:
-            return      # the newest delay repeats one still held: the span cannot have grown
+            return      # the newest delay is one the window had: the span cannot have grown
         channel.narrow = bool(np.ptp(window.column(_DELAY)) < self.probe_span_ns)
         if channel.narrow:
             return
