@@ -20,6 +20,7 @@ from rclpy.node import Node
 from rclpy.subscription import MessageInfo
 
 from compound_eyes.camera.timecode import decode
+from compound_eyes.config.client import QosConfig
 from compound_eyes.interfaces import schema
 from compound_eyes.interfaces.images import frame_image
 from compound_eyes.interfaces.stamps import ns_from_time
@@ -28,6 +29,9 @@ from compound_eyes.nodes.lifecycle import run_until_signal
 from compound_eyes.nodes.qos import STATUS_QOS, image_qos
 
 FLUSH_PERIOD_S = 0.2
+# As deep as the clients' image writers: a reader that gets no CPU for a while still holds
+# every set they kept for it.
+READER_QOS = image_qos('reliable', QosConfig().depth)
 
 
 def true_time(frame: CameraFrame) -> int | None:
@@ -52,7 +56,7 @@ class RowCollector(Node):
                 message_lost=functools.partial(self._on_lost, topic))
             self.create_subscription(SyncedFrameSet, topic,
                                      functools.partial(self._on_set, topic),
-                                     image_qos('reliable', 5), event_callbacks=events)
+                                     READER_QOS, event_callbacks=events)
         self.create_subscription(SyncStatus, schema.SYNC_STATUS, self._on_status, STATUS_QOS)
         # Flushing on a timer hands rows to the tailing harness.
         self.create_timer(FLUSH_PERIOD_S, self.out.flush)
