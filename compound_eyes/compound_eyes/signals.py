@@ -133,9 +133,10 @@ def shielded() -> Iterator[None]:
 def run_interruptible(program: str, work: Callable[[], _T]) -> _T:
     """Run a process's work so that SIGINT/SIGTERM unwind it; then exit 130 with one line.
 
-    For entry points whose work is a long synchronous run (benchmarks, their peers): the
-    stop request interrupts it wherever it is, its `with` and `finally` teardown runs
-    undisturbed by further signals, and the process ends with INTERRUPTED_EXIT_CODE.
+    For entry points whose work is one synchronous run (benchmarks, their peers, the verbs
+    of cli/interruptible_verb.py): the stop request interrupts it wherever it is, its `with`
+    and `finally` teardown runs undisturbed by further signals, and the process ends with
+    INTERRUPTED_EXIT_CODE.
     """
     with StopSignals() as stop:
         try:

@@ -117,7 +117,10 @@ class QosConfig:
     reliability: str = setting('reliable', 'reliability of the image topics (synced_frames, '
                                            'each <channel>/...) where qos_overrides set none',
                                choices=RELIABILITY, replaced_by=qos_override('reliability'))
-    depth: int = setting(5, 'history depth of the image topics where qos_overrides set none',
+    # 1 s of sets at 30 Hz: writers keep what a reader stalled by a load burst has not
+    # acknowledged yet; with 5 (167 ms) such bursts lost sets (docs/benchmarks.md, "Where
+    # the throughput scenario lost sets").
+    depth: int = setting(30, 'history depth of the image topics where qos_overrides set none',
                          minimum=1, maximum=1000, replaced_by=qos_override('depth'))
 
 

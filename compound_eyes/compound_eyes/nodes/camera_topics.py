@@ -46,18 +46,19 @@ class ChannelTopics:
     """The publishers of one channel and its calibration."""
 
     def __init__(self, node: Node, names: ChannelNames, config: ClientConfig,
-                 qos: QoSProfile, guard: PublishGuard) -> None:
+                 qos: QoSProfile, guard: PublishGuard, source: str) -> None:
         channel = names.channel_id
         self.names = names
         self.guard = guard
         self.jpeg_quality = config.jpeg_quality
         self.always_raw = config.always_publish_raw
         self.calibration = ChannelCalibration(node, names, config.width, config.height)
-        self.raw = overridable_publisher(node, Image, camera_topic(channel, IMAGE_RAW), qos)
+        self.raw = overridable_publisher(node, Image, camera_topic(channel, IMAGE_RAW), qos,
+                                         source)
         self.compressed = overridable_publisher(
-            node, CompressedImage, camera_topic(channel, IMAGE_COMPRESSED), qos)
+            node, CompressedImage, camera_topic(channel, IMAGE_COMPRESSED), qos, source)
         self.info = overridable_publisher(node, CameraInfo, camera_topic(channel, CAMERA_INFO),
-                                          qos)
+                                          qos, source)
 
     def publish(self, record: FrameRecord, stamp: Time) -> None:
         """Publish what is subscribed of one frame, every message with the same header."""
@@ -97,10 +98,13 @@ class CameraTopics:
     """Every channel's topics; stamps each set's images by the client's stamp_mode."""
 
     def __init__(self, node: Node, names: Mapping[str, ChannelNames], config: ClientConfig,
-                 qos: QoSProfile, guard: PublishGuard) -> None:
-        """Guard counts refused publishes, as for the synced sets, so one never stops the rest."""
+                 qos: QoSProfile, guard: PublishGuard, source: str) -> None:
+        """Guard counts refused publishes, as for the synced sets, so one never stops the rest.
+
+        source: the parameter files, named when a qos_overrides value is refused.
+        """
         self.tick_stamps = config.stamp_mode == 'tick'
-        self.channels = {channel: ChannelTopics(node, channel_names, config, qos, guard)
+        self.channels = {channel: ChannelTopics(node, channel_names, config, qos, guard, source)
                          for channel, channel_names in names.items()}
 
     def publish(self, frame_set: FrameSet) -> None:

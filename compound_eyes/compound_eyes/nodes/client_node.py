@@ -92,13 +92,15 @@ class ClientNode(Node):
                                     delay_policy=delay_policy,
                                     realtime_priority=config.realtime_priority)
         images = image_qos(config.qos.reliability, config.qos.depth)
-        self.full_pub = overridable_publisher(self, SyncedFrameSet, schema.SYNCED_FRAMES, images)
+        self.full_pub = overridable_publisher(self, SyncedFrameSet, schema.SYNCED_FRAMES, images,
+                                              source)
         self.names = channel_names(config)
         self.guard = PublishGuard(self.get_logger())
-        self.camera_topics = CameraTopics(self, self.names, config, images, self.guard)
+        self.camera_topics = CameraTopics(self, self.names, config, images, self.guard, source)
         self.timing_pub = overridable_publisher(self, FrameSetTiming,
-                                                schema.SYNCED_FRAMES_TIMING, TIMING_QOS)
-        self.clock_pub = overridable_publisher(self, ClockStatus, schema.CLOCK_STATUS, STATUS_QOS)
+                                                schema.SYNCED_FRAMES_TIMING, TIMING_QOS, source)
+        self.clock_pub = overridable_publisher(self, ClockStatus, schema.CLOCK_STATUS, STATUS_QOS,
+                                               source)
         self.verifier = CommandVerifier(config.command_keys)
         self.commands_refused = no_refusals()      # reason -> count (fixed texts: bounded)
         self._refused_reported = 0

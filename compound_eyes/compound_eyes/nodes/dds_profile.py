@@ -13,7 +13,7 @@ PROFILE_FILE = 'fastdds_large_frames.xml'
 
 
 def shipped_profile() -> Path:
-    """Return the installed profile (large socket buffers, 32 MiB shared-memory segment)."""
+    """Return the installed profile (large socket buffers and shm segment, 0.5 s announcements)."""
     from ament_index_python.packages import get_package_share_directory
 
     return Path(get_package_share_directory('compound_eyes')) / 'config' / PROFILE_FILE

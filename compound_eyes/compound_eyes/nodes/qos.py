@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import copy
+import re
 from typing import Any
 
 from rclpy.exceptions import ParameterException
@@ -25,12 +26,18 @@ STATUS_QOS = QoSProfile(history=HistoryPolicy.KEEP_LAST, depth=10,
                         reliability=ReliabilityPolicy.RELIABLE)
 
 
+MAX_DEPTH = 2 ** 31 - 1   # Fast DDS keeps a history depth in a 32-bit int
+DEPTH_COMPLAINT = f'depth must be in [1, {MAX_DEPTH}]'
+
 
 def _check_overrides(qos: QoSProfile) -> QosCallbackResult:
-    """Refuse a kept history without room (rcl's own complaint names no parameter)."""
+    """Refuse a kept history without room or beyond what a profile holds.
+
+    rcl's own complaints about depth name no parameter, or come as a TypeError.
+    """
     result = QosCallbackResult()
-    result.successful = qos.history != HistoryPolicy.KEEP_LAST or qos.depth >= 1
-    result.reason = '' if result.successful else f'depth must be >= 1, got {qos.depth}'
+    result.successful = qos.history != HistoryPolicy.KEEP_LAST or 1 <= qos.depth <= MAX_DEPTH
+    result.reason = '' if result.successful else f'{DEPTH_COMPLAINT}, got {qos.depth}'
     return result
 
 
@@ -41,19 +48,34 @@ OVERRIDABLE = QoSOverridingOptions(policy_kinds=(
     QoSPolicyKind.DURABILITY), callback=_check_overrides)
 
 
-def overridable_publisher(node: Node, msg_type: Any, topic: str, qos: QoSProfile) -> Publisher:
+_NAMED_PARAMETER = re.compile(r"'(qos_overrides\.[^']+)'")   # rclpy's type complaint
+_NAMED_POLICY = re.compile(r'policy `(\w+)`')                    # rclpy's value complaint
+
+
+def _override_key(group: str, complaint: str) -> str:
+    """Return the qos_overrides parameter a complaint of rclpy (or ours) is about."""
+    if named := _NAMED_PARAMETER.search(complaint):
+        return named.group(1)
+    if named := _NAMED_POLICY.search(complaint):
+        return f'{group}.{named.group(1)}'
+    return f'{group}.depth' if DEPTH_COMPLAINT in complaint else group
+
+
+def overridable_publisher(node: Node, msg_type: Any, topic: str, qos: QoSProfile,
+                          source: str) -> Publisher:
     """Create a publisher whose QoS the qos_overrides parameters may change (OVERRIDABLE).
 
     rclpy applies the overrides to the profile it is handed, in place: it gets a copy, so
     the shared profiles here (and one profile passed to several topics) stay as they are.
-    A bad override raises ConfigError naming the topic's qos_overrides group.
+    A bad override raises ConfigError naming the parameter and source (the parameter files).
     """
     try:
         return node.create_publisher(msg_type, topic, copy.copy(qos),
                                      qos_overriding_options=OVERRIDABLE)
     except (RuntimeError, ParameterException, InvalidQosOverridesError) as error:
         group = f'qos_overrides.{node.resolve_topic_name(topic)}.publisher'
-        raise ConfigError(group, str(error).split(', at /')[0]) from None
+        complaint = str(error).split(', at /')[0]
+        raise ConfigError(_override_key(group, complaint), complaint, source) from None
 
 
 def image_qos(reliability: str, depth: int) -> QoSProfile:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from builtin_interfaces.msg import Time
 from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus
 
-from compound_eyes.nodes.diagnostic_status import diagnostic_status, status_name
+from compound_eyes.nodes.diagnostic_status import counts_by_reason, diagnostic_status, status_name
 from compound_eyes.nodes.sync_status_msg import HARDWARE_ID
 from compound_eyes.record.session import RecordingSession
 
@@ -27,5 +27,5 @@ def recorder_diagnostics(node_name: str, session: RecordingSession,
         status_name(node_name, RECORDING_TASK), DiagnosticStatus.OK,
         f'{written} messages written, {rejected.total} rejected', HARDWARE_ID,
         {'messages_written': written, 'messages_rejected': rejected.total,
-         **{f'rejected: {reason}': n for reason, n in sorted(rejected.by_reason.items())}}))
+         **counts_by_reason('rejected', rejected.by_reason)}))
     return array

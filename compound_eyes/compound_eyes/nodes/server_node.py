@@ -57,9 +57,10 @@ class ServerNode(Node):
                                     poll_interval_s=self.config.ntp_poll_interval_s)
         self.loop = ServerLoop(self.config)
         self.command_routes = CommandRoutes(self._create_command_writer)
-        self.status_pub = overridable_publisher(self, SyncStatus, schema.SYNC_STATUS, STATUS_QOS)
+        self.status_pub = overridable_publisher(self, SyncStatus, schema.SYNC_STATUS, STATUS_QOS,
+                                                source)
         self.diag_pub = overridable_publisher(self, DiagnosticArray, schema.DIAGNOSTICS,
-                                              STATUS_QOS)
+                                              STATUS_QOS, source)
         self._subscribed: set[str] = set()
         self._periodic: dict[Callable[[], None], tuple[float, Timer]] = {}
         self._schedule()

@@ -243,8 +243,9 @@ class ChannelOffsets:
         """Flag each channel whose phase does not follow its delay; hold its delay then.
 
         The flag stays: a free-running camera whose delay now picks its frames makes its
-        phase jump by whole frames, which must not read as following the delay. The delay
-        spans of channels with equally long windows are taken in one call.
+        phase jump by whole frames, which must not read as following the delay. channels:
+        the controllable ones with enough samples whose newest delay differs from the one
+        before it or whose span was wide; spans of equally long windows are one call.
         """
         by_count: dict[int, list[_Channel]] = {}
         for channel in channels:

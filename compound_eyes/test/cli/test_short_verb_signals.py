@@ -63,4 +63,3 @@ def test_an_interrupted_verb_exits_130_cleanly_and_removes_its_unfinished_output
     assert not out.exists(), sorted(out.rglob('*'))
     if verb == 'export':    # its folder exists from the first set on; the report's only at the end
         assert f'removed the unfinished {out}' in stderr, stderr
-

@@ -142,23 +142,23 @@ def engine_truth(model: str, seconds: float) -> dict[str, Any]:
 def sustained(load: Load, index: int, seconds: float, workdir: Path,
               env: dict[str, str]) -> dict[str, Any]:
     """Run the client process and a counting subscriber; return counts and CPU over a window."""
-    namespace = f'bench_load{index}'
-    params = write_parameters(workdir / f'{namespace}.yaml',
+    run_name = f'bench_load{index}'
+    params = write_parameters(workdir / f'{run_name}.yaml',
                               bench_client('triggered', load.width, load.height,
                                            load.image_format).to_parameters())
-    profile = (with_shm_segment(workdir / f'{namespace}_fastdds.xml', load.shm_segment_bytes)
+    profile = (with_shm_segment(workdir / f'{run_name}_fastdds.xml', load.shm_segment_bytes)
                if load.shm_segment_bytes else None)
     env = {**env, **profile_env(profile)}
-    logs, report_path = workdir / 'logs', workdir / f'{namespace}_counts.json'
+    logs, report_path = workdir / 'logs', workdir / f'{run_name}_counts.json'
     with ProcessSet() as processes:
         counter = processes.start('counter', [
             sys.executable, '-m', 'compound_eyes_rig.bench.client_bench_counter',
-            '--namespace', f'/{namespace}', '--cameras', str(CAMERAS),
+            '--client', CLIENT_ID, '--cameras', str(CAMERAS),
             '--warmup', str(WARMUP_S), '--duration', str(seconds), '--out', str(report_path)],
-            logs / f'{namespace}_counter.log', env)
+            logs / f'{run_name}_counter.log', env)
         client = processes.start('client', cli_command(
-            'client', '--params-file', str(params), '--namespace', namespace),
-            logs / f'{namespace}_client.log', env)
+            'client', '--params-file', str(params), '--namespace', CLIENT_ID),
+            logs / f'{run_name}_client.log', env)
         _await_line(counter, 'first set', [client, counter], timeout_s=90)
         time.sleep(WARMUP_S)
         sampler = CpuSampler({'client': [client.popen.pid], 'subscriber': [counter.popen.pid]})

@@ -5,7 +5,7 @@ incomplete sets, arrival latency), decodes the timecodes of every Nth tick with 
 TruthMonitor, and writes a JSON report when the window is over. It prints "first set" as
 soon as anything arrived, so the orchestrator can align its CPU sampling with the window.
 
-    python -m compound_eyes_rig.bench.client_bench_counter --namespace /ns \
+    python -m compound_eyes_rig.bench.client_bench_counter --client bench_client \
         --warmup 3 --duration 60 --truth-every 15 --out counts.json
 """
 from __future__ import annotations
@@ -37,11 +37,11 @@ class WindowCounter(TruthMonitor):
     transport of the images, not in capture.
     """
 
-    def __init__(self, namespace: str, cameras: int, warmup_s: float, duration_s: float,
+    def __init__(self, client: str, cameras: int, warmup_s: float, duration_s: float,
                  truth_every: int) -> None:
-        super().__init__([f'{namespace}/{schema.SYNCED_FRAMES}'], sample_every=truth_every)
+        super().__init__([client], sample_every=truth_every)
         self.timing = StreamCount()
-        self.create_subscription(FrameSetTiming, f'{namespace}/{schema.SYNCED_FRAMES_TIMING}',
+        self.create_subscription(FrameSetTiming, f'/{client}/{schema.SYNCED_FRAMES_TIMING}',
                                  self._on_timing, TIMING_QOS)
         self.cameras = cameras
         self.warmup_s = warmup_s
@@ -70,7 +70,7 @@ class WindowCounter(TruthMonitor):
             self.timing.received += 1
             self.timing.ticks.add(msg.tick)
 
-    def _on_set(self, msg: SyncedFrameSet) -> None:
+    def _on_set(self, client: str, msg: SyncedFrameSet) -> None:
         if not self._in_window():
             return
         self.stream.received += 1
@@ -80,7 +80,7 @@ class WindowCounter(TruthMonitor):
         payload = sum(len(f.image.data) + len(f.compressed_image.data) for f in msg.frames)
         newest = max((ns_from_time(f.capture_stamp) for f in msg.frames), default=time.time_ns())
         self.arrivals.add(payload, payload, newest)
-        super()._on_set(msg)
+        super()._on_set(client, msg)
 
     def report(self) -> dict:
         """Return the window's counts, decoded spread (complete sets) and stamp error."""
@@ -105,7 +105,8 @@ def main() -> None:
     """Count until the window is over (or SIGINT/SIGTERM), then write the report (atomically)."""
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument('--namespace', required=True, help='the client namespace, e.g. /ns')
+    parser.add_argument('--client', required=True,
+                        help='the client id, which is also its namespace')
     parser.add_argument('--cameras', type=int, default=4, help='frames in a complete set')
     parser.add_argument('--warmup', type=float, default=3.0, help='seconds after the first set')
     parser.add_argument('--duration', type=float, default=60.0, help='counting window, s')
@@ -115,7 +116,7 @@ def main() -> None:
     use_large_frame_profile()
     with StopSignals() as stop:
         init_ros()
-        node = WindowCounter(args.namespace, args.cameras, args.warmup, args.duration,
+        node = WindowCounter(args.client, args.cameras, args.warmup, args.duration,
                              args.truth_every)
         try:
             while not node.done() and not stop.requested:

@@ -99,11 +99,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--clients', type=int, default=64)
     parser.add_argument('--cameras', type=int, default=8)
-    parser.add_argument('--ticks', type=int, default=300)
+    parser.add_argument('--ticks', type=int, default=300,
+                        help='ticks measured (after the warm-up, which is not)')
     args = parser.parse_args()
     result = run_interruptible('estimator load',
                                lambda: run(args.clients, args.cameras, args.ticks))
-    print(f'processes: 1 (this one), CPUs: {os.cpu_count()}, '
+    print(f'benchmark processes: 1 (this one), CPUs: {os.cpu_count()}, '
           f"load average: {Path('/proc/loadavg').read_text().split()[0]}")
     print(f'{args.clients} clients x {args.cameras} cameras')
     print(f"observe():  {result['observe_sets_per_s']:,.0f} sets/s "

@@ -141,9 +141,11 @@ def measure(args: argparse.Namespace) -> list[dict[str, float]]:
 def main(argv: list[str] | None = None) -> int:
     """Print the growth of each memory figure per flood, then the same as JSON."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('--subscriber', choices=('recorder', 'idle'), default='recorder')
-    parser.add_argument('--depth', type=int, default=50, help='history depth')
-    parser.add_argument('--floods', type=int, default=2)
+    parser.add_argument('--subscriber', choices=('recorder', 'idle'), default='recorder',
+                        help='the recorder node, or raw subscriptions that drop every message')
+    parser.add_argument('--depth', type=int, default=50,
+                        help='history depth of the subscriptions')
+    parser.add_argument('--floods', type=int, default=2, help='floods, one after the other')
     parser.add_argument('--count', type=int, default=10_000, help='messages per topic')
     parser.add_argument('--rate', type=float, default=400.0, help='messages/s per topic')
     parser.add_argument('--tracemalloc', action='store_true',

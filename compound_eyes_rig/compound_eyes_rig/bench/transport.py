@@ -13,10 +13,12 @@ import argparse
 import json
 import os
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -79,6 +81,8 @@ VARIANTS = (
     Variant('ros best_effort d5 profile', 'ros', reliability='best_effort', shipped_profile=True),
     Variant('ros reliable d20 profile', 'ros', depth=20, shipped_profile=True),
     Variant('ros reliable d5 LARGE_DATA(tcp)', 'ros', builtin_transports='LARGE_DATA'),
+    Variant('ros reliable d5 LARGE_DATA 1MB', 'ros',
+            builtin_transports='LARGE_DATA?max_msg_size=1MB&sockets_size=4MB'),
     Variant('ros best_effort d5 profile serialized-sub', 'ros', reliability='best_effort',
             shipped_profile=True, serialized_sub=True),
     Variant('ros best_effort d5 profile jpeg', 'ros', payload='jpeg', reliability='best_effort',
@@ -156,6 +160,37 @@ def _fill_timings() -> dict[str, float]:
     return time_fill_methods(Image, frame_payload('raw')[0])
 
 
+def _set_codec_timings(cameras: int = 4, repeats: int = 20) -> dict[str, float]:
+    """Median ms to serialize / deserialize a SyncedFrameSet of 640x480 bgr8 frames in rclpy.
+
+    The multi-host throughput scenario's clients publish and its collector reads such sets;
+    these are the Python-side costs of each, without DDS.
+    """
+    from builtin_interfaces.msg import Time  # noqa: PLC0415 - only needed for this measurement
+    from compound_eyes_msgs.msg import CameraFrame, SyncedFrameSet  # noqa: PLC0415
+    from rclpy.serialization import deserialize_message, serialize_message  # noqa: PLC0415
+
+    from compound_eyes.nodes.frame_set_msg import raw_image_msg  # noqa: PLC0415
+    from compound_eyes_rig.bench.peers.common import frame_payload  # noqa: PLC0415
+    payload, encoding = frame_payload('raw')
+    message = SyncedFrameSet(frames=[
+        CameraFrame(channel_id=f'cam{i}', payload=CameraFrame.PAYLOAD_RAW,
+                    image=raw_image_msg(payload, encoding, 640, 480, Time(), f'cam{i}'))
+        for i in range(cameras)])
+    data = serialize_message(message)
+
+    def median_ms(work: Callable[[], object]) -> float:
+        times = []
+        for _ in range(repeats):
+            start = time.perf_counter()
+            work()
+            times.append(time.perf_counter() - start)
+        return statistics.median(times) * 1e3
+    return {'cameras': cameras,
+            'serialize': median_ms(lambda: serialize_message(message)),
+            'deserialize': median_ms(lambda: deserialize_message(data, SyncedFrameSet))}
+
+
 def _headline_ratio(rows: list[dict[str, Any]], namespaces: bool) -> tuple[float | None, str]:
     """Best honest raw ROS variant over the ZeroMQ raw fps, and which variant that was."""
     zmq = next((r for r in rows if r['transport'] == 'zmq' and r['payload'] == 'raw'), None)
@@ -206,7 +241,8 @@ def run(duration: float, variants: tuple[Variant, ...] = VARIANTS,
         namespaces=testbed is not None, processes_sharing_cores=2, cpu_percent=cpu,
         ours_over_zmq_fps=ratio,
         targets={'ours_over_zmq_fps': Target(TARGET_RATIO, ratio, at_least=True)},
-        notes=notes, details={'variants': rows, 'fill_ms': _fill_timings()})
+        notes=notes, details={'variants': rows, 'fill_ms': _fill_timings(),
+                              'set_codec_ms': _set_codec_timings()})
 
 
 _COLUMNS = (('name', 34, '{}'), ('fps', 8, '{:.0f}'), ('payload_mb_s', 8, '{:.0f}'),
@@ -243,6 +279,7 @@ def main() -> None:
     print(f"namespaces: {result['namespaces']}; ours/zmq fps: "
           f"{result['ratio']['ours_over_zmq_fps']}")
     print('fill ms:', json.dumps(result['details']['fill_ms']))
+    print('set codec ms:', json.dumps(result['details']['set_codec_ms']))
     if args.json:
         args.json.write_text(json.dumps(result, indent=2))
 

@@ -11,25 +11,24 @@ import pytest
 from mcap_ros2.reader import read_ros2_messages
 from rosbags.highlevel import AnyReader
 
+from compound_eyes.capture.shm_ring import segment_prefix
 from compound_eyes.record.types import typestore
+from compound_eyes_rig.bench.soak import descendants
 
 
-def _orphaned_segments() -> list[str]:
-    """Capture segments (ce_<owner pid>_...) whose owner process is gone."""
-    orphans = []
-    for name in os.listdir('/dev/shm'):
-        if name.startswith('ce_') and name.split('_')[1].isdigit():
-            if not Path(f'/proc/{name.split("_")[1]}').exists():
-                orphans.append(name)
-    return orphans
+def _segments_of(pids: set[int]) -> list[str]:
+    """Capture segments (ce_<owner pid>_...) that the given processes created."""
+    prefixes = tuple(segment_prefix(pid) for pid in pids)
+    return [name for name in os.listdir('/dev/shm') if name.startswith(prefixes)]
 
 
 def _run_demo(env: dict[str, str], out: Path, ready: str, stop: int,
-              *args: str) -> tuple[subprocess.Popen, str]:
+              *args: str) -> tuple[subprocess.Popen, str, set[int]]:
     """Run the demo until a line contains `ready` (or 60 lines passed), then send `stop`.
 
     SIGINT goes to the demo's process group, as Ctrl-C at a terminal would; SIGTERM to the
-    demo alone, as `kill` or a service manager would.
+    demo alone, as `kill` or a service manager would. Also returns the pids of the demo's process
+    tree when it was stopped, so that only its own leftovers are judged.
     """
     demo = subprocess.Popen(
         [sys.executable, '-m', 'compound_eyes.cli.main', 'demo', '--out', str(out),
@@ -42,6 +41,8 @@ def _run_demo(env: dict[str, str], out: Path, ready: str, stop: int,
             lines.append(line)
             if ready in line or len(lines) > 60:
                 break
+        pids = set(descendants(demo.pid))
+        assert _segments_of(pids), f'no capture segment of the demo\'s processes {pids}'
         if stop == signal.SIGINT:
             os.killpg(demo.pid, stop)
         else:
@@ -52,19 +53,18 @@ def _run_demo(env: dict[str, str], out: Path, ready: str, stop: int,
         if demo.poll() is None:
             os.killpg(demo.pid, signal.SIGKILL)
             demo.wait()
-    return demo, ''.join(lines)
+    return demo, ''.join(lines), pids
 
 
-def _assert_nothing_left(demo: subprocess.Popen) -> None:
-    leftovers = subprocess.run(['pgrep', '-s', str(demo.pid)], capture_output=True, text=True)
-    assert leftovers.stdout.strip() == ''
-    assert _orphaned_segments() == []
+def _assert_nothing_left(demo: subprocess.Popen, pids: set[int]) -> None:
+    assert not [pid for pid in pids if Path(f'/proc/{pid}').exists()], pids
+    assert _segments_of(pids) == []
 
 
 @pytest.mark.slow
 def test_demo_runs_until_ctrl_c_and_leaves_a_readable_bag_and_report(ros_env, tmp_path):
     out = tmp_path / 'run'
-    demo, output = _run_demo(ros_env, out, 'all clients locked', signal.SIGINT)
+    demo, output, pids = _run_demo(ros_env, out, 'all clients locked', signal.SIGINT)
     assert demo.returncode == 0, output
     assert 'all clients locked' in output, output
     assert re.search(r'first appeared .*: client_a \d+\.\d s, client_b \d+\.\d s', output), output
@@ -88,13 +88,13 @@ def test_demo_runs_until_ctrl_c_and_leaves_a_readable_bag_and_report(ros_env, tm
     assert counted == mcap_count > 0
     summary = json.loads((out / 'report' / 'summary.json').read_text())
     assert {c: v['sets'] for c, v in summary['clients'].items()} == per_client
-    _assert_nothing_left(demo)
+    _assert_nothing_left(demo, pids)
 
 
 @pytest.mark.slow
 def test_demo_stopped_by_sigterm_exits_0_and_writes_its_report(ros_env, tmp_path):
     out = tmp_path / 'run'
-    demo, output = _run_demo(ros_env, out, 'true cross-client error median', signal.SIGTERM,
+    demo, output, pids = _run_demo(ros_env, out, 'true cross-client error median', signal.SIGTERM,
                              '--duration', '30')   # stopped once sets of both clients arrive
     assert demo.returncode == 0, output
     assert 'Traceback' not in output, output
@@ -102,7 +102,7 @@ def test_demo_stopped_by_sigterm_exits_0_and_writes_its_report(ros_env, tmp_path
     assert (out / 'report' / 'index.html').is_file(), output
     summary = json.loads((out / 'report' / 'summary.json').read_text())
     assert set(summary['clients']) == {'client_a', 'client_b'}
-    _assert_nothing_left(demo)
+    _assert_nothing_left(demo, pids)
 
 
 def test_demo_refuses_an_existing_output_folder(tmp_path: Path, ros_env):

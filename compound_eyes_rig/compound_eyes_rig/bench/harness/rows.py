@@ -20,6 +20,16 @@ class FrameRow:
 
 
 @dataclass(frozen=True)
+class Transit:
+    """Where a set was on its way, from the reader's sample info (ns on the real clock)."""
+
+    written_ns: int          # the client's DDS took it (source timestamp)
+    dds_received_ns: int     # the collector's DDS had it
+    sequence: int            # the writer's sequence number: a gap was published, then lost
+    reader_lost: int         # samples the collector's reader had reported lost so far
+
+
+@dataclass(frozen=True)
 class SetRow:
     """One received SyncedFrameSet.
 
@@ -33,6 +43,7 @@ class SetRow:
     delay_ns: int
     frames: tuple[FrameRow, ...]
     missing: tuple[str, ...]
+    transit: Transit | None = None
 
 
 @dataclass(frozen=True)
@@ -52,7 +63,9 @@ def parse(line: str) -> SetRow | StatusRow:
         return SetRow(str(row['c']), int(row['t']), int(row['h']), int(row['r']), int(row['d']),
                       tuple(FrameRow(str(c), int(s), None if t is None else int(t))
                             for c, s, t in row['f']),
-                      tuple(str(m) for m in row['m']))
+                      tuple(str(m) for m in row['m']),
+                      Transit(int(row['w']), int(row['x']), int(row['q']), int(row['l']))
+                      if 'q' in row else None)
     except (KeyError, TypeError, ValueError) as error:
         raise ValueError(f'collector row {line[:80]!r}: {error}') from None
 

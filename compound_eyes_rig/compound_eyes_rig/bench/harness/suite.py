@@ -8,7 +8,7 @@ from compound_eyes_rig.bench import scale_timing
 from compound_eyes_rig.bench.harness.result import Measured
 from compound_eyes_rig.bench.harness.run import RunOptions, run_rig_scenario
 from compound_eyes_rig.bench.harness.scenarios import NAMES, SCALE_TIMING, scenario
-from compound_eyes_rig.bench.harness.throughput import add_transport_race
+from compound_eyes_rig.bench.harness.throughput import add_transport_race, where_sets_went
 from compound_eyes_rig.bench.stats import BenchResult
 
 STANDARD = NAMES
@@ -25,6 +25,7 @@ def run_named(name: str, duration_s: float | None, options: RunOptions,
         chosen = chosen.scaled(duration_s)
     result, measured = run_rig_scenario(chosen, options, say)
     if name == 'throughput':
+        result.details['where_sets_went'] = where_sets_went(measured.main.outcome.sets)
         add_transport_race(result, options.use_namespaces)
     return result, measured
 

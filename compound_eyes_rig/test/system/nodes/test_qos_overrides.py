@@ -70,6 +70,6 @@ def test_a_bad_qos_override_stops_the_client_naming_it(ros_env, processes, tmp_p
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     output, _ = proc.communicate(timeout=60)
     assert proc.returncode == 2 and len(output.strip().splitlines()) == 1, output
-    assert f'configuration error: qos_overrides.{topic}.publisher: ' in output, output
-    assert '`sometimes`' in output
+    assert f'configuration error: qos_overrides.{topic}.publisher.reliability: ' in output, output
+    assert '`sometimes`' in output and str(params) in output, output
     assert not session_processes(proc.pid) and not shm_segments(proc.pid)
