@@ -22,26 +22,45 @@ def _segments_of(pids: set[int]) -> list[str]:
     return [name for name in os.listdir('/dev/shm') if name.startswith(prefixes)]
 
 
+def _alive(pids: set[int]) -> set[int]:
+    return {pid for pid in pids if Path(f'/proc/{pid}').exists()}
+
+
+def _clean_up(pids: set[int]) -> None:
+    """Kill what is left of the given processes and remove their capture segments.
+
+    Killed processes cannot unlink their segments; a failing run leaves nothing behind either.
+    """
+    for pid in _alive(pids):
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    for name in _segments_of(pids):
+        Path('/dev/shm', name).unlink(missing_ok=True)
+
+
 def _run_demo(env: dict[str, str], out: Path, ready: str, stop: int,
-              *args: str) -> tuple[subprocess.Popen, str, set[int]]:
+              *args: str) -> tuple[subprocess.Popen, str, list[str]]:
     """Run the demo until a line contains `ready` (or 60 lines passed), then send `stop`.
 
     SIGINT goes to the demo's process group, as Ctrl-C at a terminal would; SIGTERM to the
-    demo alone, as `kill` or a service manager would. Also returns the pids of the demo's process
-    tree when it was stopped, so that only its own leftovers are judged.
+    demo alone, as `kill` or a service manager would. Only the demo's own process tree is
+    judged (its children start sessions of their own): the third value names what of it was
+    left once the demo had exited (processes, capture segments); that is then removed.
     """
     demo = subprocess.Popen(
         [sys.executable, '-m', 'compound_eyes.cli.main', 'demo', '--out', str(out),
          '--width', '320', '--height', '240', *args],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         start_new_session=True)
-    lines = []
+    lines, pids = [], {demo.pid}
     try:
         for line in demo.stdout:
             lines.append(line)
             if ready in line or len(lines) > 60:
                 break
-        pids = set(descendants(demo.pid))
+        pids |= set(descendants(demo.pid))
         assert _segments_of(pids), f'no capture segment of the demo\'s processes {pids}'
         if stop == signal.SIGINT:
             os.killpg(demo.pid, stop)
@@ -51,20 +70,18 @@ def _run_demo(env: dict[str, str], out: Path, ready: str, stop: int,
         lines.append(rest)
     finally:
         if demo.poll() is None:
-            os.killpg(demo.pid, signal.SIGKILL)
+            pids |= set(descendants(demo.pid))
+            demo.kill()
             demo.wait()
-    return demo, ''.join(lines), pids
-
-
-def _assert_nothing_left(demo: subprocess.Popen, pids: set[int]) -> None:
-    assert not [pid for pid in pids if Path(f'/proc/{pid}').exists()], pids
-    assert _segments_of(pids) == []
+        left = [f'process {pid}' for pid in sorted(_alive(pids))] + _segments_of(pids)
+        _clean_up(pids)
+    return demo, ''.join(lines), left
 
 
 @pytest.mark.slow
 def test_demo_runs_until_ctrl_c_and_leaves_a_readable_bag_and_report(ros_env, tmp_path):
     out = tmp_path / 'run'
-    demo, output, pids = _run_demo(ros_env, out, 'all clients locked', signal.SIGINT)
+    demo, output, left = _run_demo(ros_env, out, 'all clients locked', signal.SIGINT)
     assert demo.returncode == 0, output
     assert 'all clients locked' in output, output
     assert re.search(r'first appeared .*: client_a \d+\.\d s, client_b \d+\.\d s', output), output
@@ -88,13 +105,13 @@ def test_demo_runs_until_ctrl_c_and_leaves_a_readable_bag_and_report(ros_env, tm
     assert counted == mcap_count > 0
     summary = json.loads((out / 'report' / 'summary.json').read_text())
     assert {c: v['sets'] for c, v in summary['clients'].items()} == per_client
-    _assert_nothing_left(demo, pids)
+    assert left == []
 
 
 @pytest.mark.slow
 def test_demo_stopped_by_sigterm_exits_0_and_writes_its_report(ros_env, tmp_path):
     out = tmp_path / 'run'
-    demo, output, pids = _run_demo(ros_env, out, 'true cross-client error median', signal.SIGTERM,
+    demo, output, left = _run_demo(ros_env, out, 'true cross-client error median', signal.SIGTERM,
                              '--duration', '30')   # stopped once sets of both clients arrive
     assert demo.returncode == 0, output
     assert 'Traceback' not in output, output
@@ -102,7 +119,7 @@ def test_demo_stopped_by_sigterm_exits_0_and_writes_its_report(ros_env, tmp_path
     assert (out / 'report' / 'index.html').is_file(), output
     summary = json.loads((out / 'report' / 'summary.json').read_text())
     assert set(summary['clients']) == {'client_a', 'client_b'}
-    _assert_nothing_left(demo, pids)
+    assert left == []
 
 
 def test_demo_refuses_an_existing_output_folder(tmp_path: Path, ros_env):
