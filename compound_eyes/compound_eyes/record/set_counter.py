@@ -11,6 +11,7 @@ inventing ids cannot grow the table.
 """
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass, field
 
 from compound_eyes.config.section import identifier_problem
@@ -27,27 +28,77 @@ from compound_eyes.record.rejections import (
 MAX_STREAMS = 1024
 
 
+class TickRuns:
+    """The distinct ticks seen, as sorted runs of consecutive ticks.
+
+    Sets arrive nearly in order, so a tick almost always extends the newest run: memory
+    grows with the number of gaps, not with the length of the recording.
+    """
+
+    def __init__(self) -> None:
+        self._starts: list[int] = []
+        self._ends: list[int] = []      # inclusive
+        self.distinct = 0
+
+    def add(self, tick: int) -> bool:
+        """Record a tick; return False if it was already recorded."""
+        at = bisect.bisect_right(self._starts, tick) - 1   # the run starting at or before
+        if at >= 0 and tick <= self._ends[at]:
+            return False
+        self.distinct += 1
+        joins_left = at >= 0 and self._ends[at] == tick - 1
+        joins_right = at + 1 < len(self._starts) and self._starts[at + 1] == tick + 1
+        if joins_left and joins_right:
+            self._ends[at] = self._ends.pop(at + 1)
+            del self._starts[at + 1]
+        elif joins_left:
+            self._ends[at] = tick
+        elif joins_right:
+            self._starts[at + 1] = tick
+        else:
+            self._starts.insert(at + 1, tick)
+            self._ends.insert(at + 1, tick)
+        return True
+
+    def __bool__(self) -> bool:
+        return bool(self._starts)
+
+    @property
+    def first(self) -> int:
+        """Return the smallest tick (there must be one)."""
+        return self._starts[0]
+
+    @property
+    def last(self) -> int:
+        """Return the greatest tick (there must be one)."""
+        return self._ends[-1]
+
+    def gaps(self) -> list[tuple[int, int]]:
+        """Return inclusive (first, last) tick ranges between the runs."""
+        return [(end + 1, start - 1)
+                for end, start in zip(self._ends, self._starts[1:], strict=False)]
+
+
 @dataclass
 class StreamCount:
     """Received sets of one (topic, client) stream and the ticks it spans."""
 
     received: int = 0
-    ticks: set[int] = field(default_factory=set)
+    ticks: TickRuns = field(default_factory=TickRuns)
 
     @property
     def expected(self) -> int:
         """Return the number of ticks from the first to the last received one."""
-        return max(self.ticks) - min(self.ticks) + 1 if self.ticks else 0
+        return self.ticks.last - self.ticks.first + 1 if self.ticks else 0
 
     @property
     def missed(self) -> int:
         """Return the number of ticks in the span that never arrived."""
-        return self.expected - len(self.ticks)
+        return self.expected - self.ticks.distinct
 
     def gaps(self) -> list[tuple[int, int]]:
         """Return inclusive (first, last) tick ranges that are missing."""
-        ordered = sorted(self.ticks)
-        return [(a + 1, b - 1) for a, b in zip(ordered, ordered[1:], strict=False) if b > a + 1]
+        return self.ticks.gaps()
 
 
 class SetCounter:
@@ -77,15 +128,15 @@ class SetCounter:
 
     def summary(self) -> list[dict]:
         """Return one JSON-ready row per stream, sorted by topic and client."""
-        last = max((max(s.ticks) for s in self.streams.values()), default=0)
+        last = max((s.ticks.last for s in self.streams.values()), default=0)
         rows = []
         for (topic, client), s in sorted(self.streams.items()):
-            stopped = last - max(s.ticks)       # ticks after this client's last set
+            stopped = last - s.ticks.last       # ticks after this client's last set
             rows.append({
                 'topic': topic, 'client_id': client, 'received': s.received,
                 'expected': s.expected + stopped, 'missed': s.missed + stopped,
-                'duplicates': s.received - len(s.ticks),
+                'duplicates': s.received - s.ticks.distinct,
                 'gaps': [list(g) for g in s.gaps()]
-                + ([[max(s.ticks) + 1, last]] if stopped else []),
+                + ([[s.ticks.last + 1, last]] if stopped else []),
             })
         return rows
