@@ -5,6 +5,7 @@ import re
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,10 @@ from rosbags.highlevel import AnyReader
 from compound_eyes.capture.shm_ring import segment_prefix
 from compound_eyes.record.types import typestore
 from compound_eyes_rig.bench.soak import descendants
+
+# A capture process's resource tracker ends just after the process it served, which may be
+# after the demo's own exit: that is not a leftover.
+EXIT_GRACE_S = 10.0
 
 
 def _segments_of(pids: set[int]) -> list[str]:
@@ -73,6 +78,9 @@ def _run_demo(env: dict[str, str], out: Path, ready: str, stop: int,
             pids |= set(descendants(demo.pid))
             demo.kill()
             demo.wait()
+        settle = time.monotonic() + EXIT_GRACE_S
+        while _alive(pids) and time.monotonic() < settle:
+            time.sleep(0.1)
         left = [f'process {pid}' for pid in sorted(_alive(pids))] + _segments_of(pids)
         _clean_up(pids)
     return demo, ''.join(lines), left
