@@ -126,5 +126,8 @@ def test_a_server_with_the_wrong_key_is_refused_the_right_one_locks(ros_env, pro
     sequences = {s.phase_delay_sequence for c in CLIENT_IDS for t, s in probe.sets[c]
                  if t <= wrong_until}
     assert sequences == {0}, 'a command of the wrongly keyed server was applied'
-    assert states and all(state != LOCKED for state in states.values()), states
+    # Unsteered, the clients' capture phases stay apart (camera latencies 2 and 5 ms, the same
+    # initial delay), so the rig is not in sync; a client whose phase the server adopted as
+    # its target may still show LOCKED.
+    assert states and not all(state == LOCKED for state in states.values()), states
     assert 'signed' in signing.message and _values(signing)['signed'] == 'true'
