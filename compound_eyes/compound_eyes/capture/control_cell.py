@@ -35,6 +35,11 @@ class ControlCell:
         header[_LENGTH] = len(payload)
         header[_SEQ] += 1
 
+    @property
+    def generation(self) -> int:
+        """Return the generation last written completely (cheap: no payload is read)."""
+        return self._header[_SEQ] // 2     # mid-write (odd): still the previous generation
+
     def read(self) -> tuple[int, dict[str, Any]]:
         """Return (generation, controls) as last written; ({} at generation 0)."""
         header = self._header

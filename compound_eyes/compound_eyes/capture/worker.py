@@ -109,11 +109,9 @@ class _Camera:
     def follow_controls(self) -> None:
         """Apply the controls the parent changed since the source last took them."""
         cell, source = self._job.controls, self._source
-        if cell is None or source is None:
-            return
+        if cell is None or source is None or cell.generation == self._controls_seen:
+            return      # once per tick: unchanged controls cost one shared integer read
         generation, controls = cell.read()
-        if generation == self._controls_seen:
-            return
         self._controls_seen = generation
         try:
             refused = _controllable(source).apply_controls(controls)

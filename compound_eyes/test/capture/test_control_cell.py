@@ -16,9 +16,10 @@ def _read_in_child(cell: ControlCell, out) -> None:
 
 def test_a_spawned_reader_sees_the_last_write_with_its_generation() -> None:
     cell = ControlCell(CONTEXT)
-    assert cell.read() == (0, {})
+    assert cell.read() == (0, {}) and cell.generation == 0
     cell.write({'gain': 2.0})
     cell.write({'gain': 0.5, 'white_balance_k': 5000})
+    assert cell.generation == 2
     reader, writer = CONTEXT.Pipe(duplex=False)
     child = CONTEXT.Process(target=_read_in_child, args=(cell, writer))
     child.start()
