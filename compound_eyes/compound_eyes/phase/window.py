@@ -27,13 +27,6 @@ class SampleWindow:
         self._next = 0
         self.count = 0
 
-    def column(self, index: int) -> np.ndarray:
-        """Return one column of the held rows in storage order, as a view.
-
-        For statistics that do not depend on the order (extremes), without rows()' copy.
-        """
-        return self._data[:self.count, index]
-
     def rows(self) -> np.ndarray:
         """Return the held rows, oldest first, as a (count, columns) array."""
         if self.count < len(self._data):
