@@ -12,7 +12,7 @@ from compound_eyes.interfaces.schema import LockState
 from compound_eyes_rig.bench.harness.analysis import Analysis
 from compound_eyes_rig.bench.harness.checks import (
     _delay_moved_us,
-    _ticks_over_1ms,
+    _restart_against_control,
     locked_after_listed_s,
 )
 from compound_eyes_rig.bench.harness.delivery import Life, delivery, dishonest_sets
@@ -20,6 +20,7 @@ from compound_eyes_rig.bench.harness.params import host_config
 from compound_eyes_rig.bench.harness.rows import FrameRow, SetRow, StatusRow, parse
 from compound_eyes_rig.bench.harness.scenario_phase import PhaseOutcome
 from compound_eyes_rig.bench.harness.scenarios import CAMERA_FAULT, CLOCK_STEP, scenario
+from compound_eyes_rig.bench.harness.tick_causes import APART, MOVED, TOGETHER, bad_ticks
 from compound_eyes_rig.bench.harness.ticks import TickSeries, first_complete_tick, score_ticks
 from compound_eyes_rig.bench.stats import Delivery
 
@@ -133,22 +134,85 @@ def test_restart_delay_moved_is_the_largest_change_after_the_restart() -> None:
     assert _delay_moved_us(analysis, 40 * P / 1e9) == {'a': 0.0, 'b': 0.0}
 
 
-def test_restart_ticks_name_the_cameras_off_the_tick_and_the_delays_moved() -> None:
-    """Tick 130 has two of three cameras 1.1 ms late with no delay moved; 140 is clean."""
-    def frames(tick: int, late: dict[str, int]) -> dict[str, tuple[FrameRow, ...]]:
-        return {c: (FrameRow('cam0', 0, tick * P + 12 * MS + late.get(c, 0)),)
-                for c in ('a', 'b', 'c')}
-    sets = []
-    for tick in range(100, 150):
-        exposures = frames(tick, {'a': 1_100_000, 'b': 1_100_000} if tick == 130 else {})
-        sets += [SetRow(c, tick, 0, 0, 5 * MS + (2000 if c == 'c' and tick > 120 else 0),
-                        exposures[c], ()) for c in ('a', 'b', 'c')]
-    outcome = PhaseOutcome(sets, [], 100, 0.0, [], [], {}, [], 0)
-    analysis = Analysis(outcome, P, [], series([]), None, 0.0, [])
-    assert _ticks_over_1ms(analysis, 20 * P / 1e9) == [{
-        'at_s': round(30 * P / 1e9, 3), 'error_us': 1100.0,
-        'cameras_off_us': {'c/cam0': -1100},
-        'delay_moved_us': {'a': 0.0, 'b': 0.0, 'c': 2.0}}]
+def rig_ticks(first: int, last: int, late: dict[int, dict[str, int]],
+              delay_ns: dict[int, dict[str, int]], clock_ns: dict[int, dict[str, int]]
+              ) -> list[SetRow]:
+    """Return sets of clients a, b, c with two cameras each, 12 ms after T_k unless told so.
+
+    late[tick]['a/cam0'] delays one exposure; delay_ns[tick][client] is added to a client's
+    applied delay (and so to its exposures) from that tick on; clock_ns[tick][client] is its
+    synced-clock error from then on (exposures earlier by it, stamps read on that clock).
+    """
+    sets, delays, clocks = [], dict.fromkeys('abc', 5 * MS), dict.fromkeys('abc', 0)
+    for tick in range(first, last):
+        for client in 'abc':
+            delays[client] += delay_ns.get(tick, {}).get(client, 0)
+            clocks[client] = clock_ns.get(tick, {}).get(client, clocks[client])
+            frames = []
+            for channel in ('cam0', 'cam1'):
+                true = (tick * P + delays[client] + 7 * MS - clocks[client]
+                        + late.get(tick, {}).get(f'{client}/{channel}', 0))
+                frames.append(FrameRow(channel, true + clocks[client], true))
+            sets.append(SetRow(client, tick, 0, 0, delays[client], tuple(frames), ()))
+    return sets
+
+
+def causes_of(analysis: Analysis, start_tick: int, end_tick: int) -> dict[float, str]:
+    return {t['at_s']: t['cause'] for t in bad_ticks(analysis, start_tick * P / 1e9,
+                                                     end_tick * P / 1e9)}
+
+
+def analysis_of(sets: list[SetRow], disturbances: list[dict] | None = None,
+                lock_s: float = 0.0) -> Analysis:
+    outcome = PhaseOutcome(sets, [], 0, 0.0, [], [], {}, [], 0)
+    return Analysis(outcome, P, [], series([]), lock_s, lock_s, disturbances or [])
+
+
+def test_bad_ticks_tell_moves_a_whole_client_and_single_cameras_apart() -> None:
+    """Tick 40: one late camera; 50: both of b's; 60: c's delay moved; 70: a's clock moved.
+
+    A moved clock moves the client's exposures against real time and its stamps with them.
+    """
+    sets = rig_ticks(0, 90, late={40: {'a/cam1': 1_100_000},
+                                  50: {'b/cam0': -1_200_000, 'b/cam1': -1_300_000}},
+                     delay_ns={60: {'c': 1_200_000}, 61: {'c': -1_200_000}},
+                     clock_ns={70: {'a': 1_500_000}, 71: {'a': 0}})
+    analysis = analysis_of(sets)
+    at = {tick: round(tick * P / 1e9, 3) for tick in (40, 50, 60, 70)}
+    assert causes_of(analysis, 30, 80) == {at[40]: APART, at[50]: TOGETHER, at[60]: MOVED,
+                                           at[70]: MOVED}
+    by_time = {t['at_s']: t for t in bad_ticks(analysis, 30 * P / 1e9, 80 * P / 1e9)}
+    assert by_time[at[60]]['delay_moved_us']['c'] == 1200.0
+    assert by_time[at[70]]['clock_moved_us'] == {'a': 1500.0, 'b': 0.0, 'c': 0.0}
+    assert by_time[at[40]]['cameras_off_us'] == {'a/cam1': 1100}
+
+
+def test_restart_is_judged_against_an_equally_long_window_before_the_first_event() -> None:
+    """Kill at 15 s, restart at 45 s: the control window runs from 5 to 15 s.
+
+    Two single late cameras there; after the restart one, and two ticks from a delay moved
+    by 1.1 ms.
+    """
+    def tick_of(at_s: float) -> int:
+        return round(at_s * 1e9 / P)
+
+    late = {tick_of(7): {'a/cam0': 1_200_000}, tick_of(12): {'c/cam1': -1_100_000},
+            tick_of(3): {'b/cam0': 2_000_000}, tick_of(50): {'b/cam1': 1_000_000}}
+    moved = {tick_of(47): {'b': 1_100_000}, tick_of(47) + 2: {'b': -1_100_000}}
+    sets = rig_ticks(0, tick_of(58), late, moved, {})
+    disturbances = [{'kind': 'kill_client', 'caused_s': 15.0},
+                    {'kind': 'restart_server', 'caused_s': 45.0}]
+    ticks, versus = _restart_against_control(analysis_of(sets, disturbances, 0.5), 45.0)
+    assert [t['cause'] for t in ticks] == [MOVED, MOVED, APART]
+    assert versus['control'] == {'window_s': [5.0, 15.0], 'ticks_over_1ms': 2, MOVED: 0,
+                                 TOGETHER: 0, APART: 2}
+    assert versus['event'] == {'window_s': [45.0, 55.0], 'ticks_over_1ms': 3, MOVED: 2,
+                               TOGETHER: 0, APART: 1}
+    assert versus['excess_over_control'] == 1.0 and versus['attributable'] == 2
+    # a lock later than 5 s shortens the control; its count is scaled to 10 s
+    _, late_lock = _restart_against_control(analysis_of(sets, disturbances, 10.0), 45.0)
+    assert late_lock['control']['ticks_over_1ms'] == 1
+    assert late_lock['excess_over_control'] == 1.0
 
 
 def test_locked_after_listed_counts_each_life_from_its_first_listing() -> None:

@@ -6,9 +6,10 @@ from typing import Any
 import numpy as np
 
 from compound_eyes.interfaces.schema import LockState
+from compound_eyes_rig.bench.harness import tick_causes
 from compound_eyes_rig.bench.harness.analysis import Analysis
 from compound_eyes_rig.bench.harness.delivery import dishonest_sets
-from compound_eyes_rig.bench.harness.rows import SetRow, StatusRow
+from compound_eyes_rig.bench.harness.rows import StatusRow
 from compound_eyes_rig.bench.harness.scenarios import (
     CAMERA_FAULT,
     CLOCK_STEP,
@@ -106,8 +107,10 @@ def churn(scenario: Scenario, analysis: Analysis) -> tuple[dict, dict[str, Targe
                                            if restart else None),
                    restart_server_listing_s=(_server_listing_s(analysis, restart['caused_s'])
                                              if restart else None),
-                   restart_ticks=(_ticks_over_1ms(analysis, restart['caused_s'])
-                                  if restart else None))
+                   restart_ticks=None, restart_vs_control=None)
+    if restart:
+        details['restart_ticks'], details['restart_vs_control'] = _restart_against_control(
+            analysis, restart['caused_s'])
     return details, {'crashed_processes': Target(0, len(outcome.crashed)),
                      'survivors_unlocked_s': Target(0.0, survivors_unlocked),
                      'rejoin_relock_s': Target(1.0, rejoin),
@@ -146,59 +149,29 @@ def _delay_moved_us(analysis: Analysis, caused_s: float) -> dict[str, float]:
     client's last set before it.
     """
     moved: dict[str, float] = {}
-    before, after = _around(analysis, caused_s)
-    for row in after:
+    before = tick_causes.state_before(analysis, caused_s).delay_ns
+    for row in tick_causes.window_sets(analysis, caused_s, caused_s + ONSET_SEARCH_S):
         if row.client in before:
             change = abs(row.delay_ns - before[row.client]) / 1e3
             moved[row.client] = max(moved.get(row.client, 0.0), change)
     return dict(sorted(moved.items()))
 
 
-def _around(analysis: Analysis, caused_s: float) -> tuple[dict[str, int], list[SetRow]]:
-    """Return each client's last delay before caused_s and the later sets, in tick order.
+def _restart_against_control(analysis: Analysis, caused_s: float
+                             ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Return the restart's ticks >= 1 ms and their counts beside a window with no event.
 
-    Later: within the ONSET_SEARCH_S after caused_s.
+    The control window is as long as the restart's (ONSET_SEARCH_S), ends where the first
+    disturbance was caused and starts at the lock at the earliest: every client present,
+    nothing happening, the same machine.
     """
-    before: dict[str, int] = {}
-    after: list[SetRow] = []
-    for row in sorted(analysis.outcome.sets, key=lambda r: r.tick):
-        at_s = analysis.tick_time_s(row.tick)
-        if at_s < caused_s:
-            before[row.client] = row.delay_ns
-        elif at_s < caused_s + ONSET_SEARCH_S:
-            after.append(row)
-    return before, after
-
-
-def _ticks_over_1ms(analysis: Analysis, caused_s: float) -> list[dict[str, Any]]:
-    """Describe each tick >= 1 ms in the ONSET_SEARCH_S after caused_s, to tell causes apart.
-
-    Per tick: its time, its error, and per camera how far its true exposure lies from the
-    tick's median exposure (only those more than half a millisecond off), beside how far
-    the camera's client had moved its delay since its last set before caused_s. Cameras
-    late together while no delay moved point at scheduling, not at the commands.
-    """
-    before, after = _around(analysis, caused_s)
-    ticks: dict[int, list[SetRow]] = {}
-    for row in after:
-        ticks.setdefault(row.tick, []).append(row)
-    out = []
-    for tick, rows in sorted(ticks.items()):
-        frames = [(row, f) for row in rows for f in row.frames if f.true_ns is not None]
-        if len({row.client for row, _ in frames}) < 2:
-            continue
-        true_ns = np.array([f.true_ns for _, f in frames], dtype=np.float64)
-        if true_ns.max() - true_ns.min() < 1e6:
-            continue
-        centre = float(np.median(true_ns))
-        out.append({
-            'at_s': round(analysis.tick_time_s(tick), 3),
-            'error_us': round((true_ns.max() - true_ns.min()) / 1e3, 1),
-            'cameras_off_us': {f'{row.client}/{f.channel}': round((f.true_ns - centre) / 1e3)
-                               for row, f in frames if abs(f.true_ns - centre) > 5e5},
-            'delay_moved_us': {row.client: round((row.delay_ns - before[row.client]) / 1e3, 1)
-                               for row in rows if row.client in before}})
-    return out
+    ticks = tick_causes.bad_ticks(analysis, caused_s, caused_s + ONSET_SEARCH_S)
+    event = tick_causes.window_counts(ticks, caused_s, caused_s + ONSET_SEARCH_S)
+    first_s = min(d['caused_s'] for d in analysis.disturbances)
+    start_s = max(analysis.after_s, first_s - ONSET_SEARCH_S)
+    control = tick_causes.window_counts(tick_causes.bad_ticks(analysis, start_s, first_s),
+                                        start_s, first_s)
+    return ticks, tick_causes.against_control(event, control)
 
 
 def _server_listing_s(analysis: Analysis, caused_s: float) -> float | None:

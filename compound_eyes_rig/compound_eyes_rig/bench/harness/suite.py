@@ -9,6 +9,7 @@ from compound_eyes_rig.bench.harness.result import Measured
 from compound_eyes_rig.bench.harness.run import RunOptions, run_rig_scenario
 from compound_eyes_rig.bench.harness.scenarios import NAMES, SCALE_TIMING, scenario
 from compound_eyes_rig.bench.harness.throughput import add_transport_race, where_sets_went
+from compound_eyes_rig.bench.harness.tick_causes import CAUSES
 from compound_eyes_rig.bench.stats import BenchResult
 
 STANDARD = NAMES
@@ -38,6 +39,12 @@ def _fmt(value: Any, unit: str = '') -> str:
     return f'{value}{unit}'
 
 
+def _window(counts: dict[str, Any]) -> str:
+    start, end = counts['window_s']
+    causes = ', '.join(f"{cause.replace('_', ' ')} {counts[cause]}" for cause in CAUSES)
+    return f"{start:.1f}-{end:.1f} s {counts['ticks_over_1ms']} ticks >= 1 ms ({causes})"
+
+
 def summary_lines(doc: dict[str, Any]) -> list[str]:
     """Return the key numbers of a result document and every target, met or missed."""
     sync, ratio = doc['sync'], doc['ratio']
@@ -64,6 +71,11 @@ def summary_lines(doc: dict[str, Any]) -> list[str]:
     load = doc['details'].get('loadavg_1_5_15')
     if load:
         lines.append(f"  load average before {load['before'][0]:.2f}, after {load['after'][0]:.2f}")
+    versus = doc['details'].get('restart_vs_control')
+    if versus:
+        lines.append(f"  server restart {_window(versus['event'])}; control with no event "
+                     f"{_window(versus['control'])}; excess over control "
+                     f"{_fmt(versus['excess_over_control'])}, from moves {versus['attributable']}")
     lines += [f"  target {name}: {_fmt(t['value'])} vs {t['target']} -> "
               f"{'met' if t['met'] else 'MISSED'}" for name, t in doc['targets'].items()]
     lines += [f'  note: {note}' for note in doc['notes']]
