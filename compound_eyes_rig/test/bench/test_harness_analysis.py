@@ -14,10 +14,11 @@ from compound_eyes_rig.bench.harness.checks import (
     _delay_moved_us,
     _restart_against_control,
     locked_after_listed_s,
+    server_view,
 )
 from compound_eyes_rig.bench.harness.delivery import Life, delivery, dishonest_sets
 from compound_eyes_rig.bench.harness.params import host_config
-from compound_eyes_rig.bench.harness.rows import FrameRow, SetRow, StatusRow, parse
+from compound_eyes_rig.bench.harness.rows import FrameRow, ServerView, SetRow, StatusRow, parse
 from compound_eyes_rig.bench.harness.scenario_phase import PhaseOutcome
 from compound_eyes_rig.bench.harness.scenarios import CAMERA_FAULT, CLOCK_STEP, scenario
 from compound_eyes_rig.bench.harness.tick_causes import APART, MOVED, TOGETHER, bad_ticks
@@ -221,3 +222,19 @@ def test_locked_after_listed_counts_each_life_from_its_first_listing() -> None:
               {'a': lost, 'b': locked}, {'a': acquiring, 'b': locked}, {'a': locked}]
     statuses = [StatusRow(i * 500 * MS, s) for i, s in enumerate(states)]
     assert locked_after_listed_s(statuses) == {'a': [1.0, 0.5], 'b': [1.0]}
+
+
+def test_server_view_tells_an_error_seen_and_held_from_one_never_seen() -> None:
+    """a: the server saw 1.4 ms and held cam1; b: it saw nothing; c: outside the window."""
+    line = ('{"k":"status","r":%d,"s":{"a":0,"b":1},'
+            '"v":{"a":[%d,5000000,true,["cam1"]],"b":[-20000,%d,true,[]]}}')
+    statuses = [parse(line % (i * 500 * MS, 1_400_000 - i * 1000, 2 * MS + i * 1000))
+                for i in range(1, 7)]
+    statuses.append(StatusRow(10_000 * MS, {'c': 0}, {'c': ServerView(9 * MS, 0, False, ())}))
+    view = server_view(statuses, 0, 0.5, 5.0)
+    assert view == {'a': {'residual_us_max': 1399.0, 'residual_us_median': 1396.5,
+                          'delay_span_us': 0.0, 'held': ['cam1']},
+                    'b': {'residual_us_max': 20.0, 'residual_us_median': 20.0,
+                          'delay_span_us': 5.0, 'held': []}}
+    assert server_view(statuses, 0, 9.0, 11.0)['c']['held'] == ['client']
+    assert parse('{"k":"status","r":1,"s":{"a":0}}').views == {}   # rows without views

@@ -97,6 +97,10 @@ def churn(scenario: Scenario, analysis: Analysis) -> tuple[dict, dict[str, Targe
         details['rejoin_unseen_by_server_s'] = _unseen_by_server_s(outcome.statuses, gone,
                                                                    min(returned, default=None))
         rejoin = back['relock_s'] if rejoined else None
+        restart_at = _first(analysis, RESTART_SERVER)
+        details['rejoin_server_view'] = server_view(
+            outcome.statuses, t0_ns, back['caused_s'],
+            restart_at['caused_s'] if restart_at else float('inf'))
     dishonest = len(dishonest_sets(outcome.sets, scenario.channels))
     survivors_unlocked = kill['relock_s'] if kill else None   # 0.0: never lost the lock
     restart = _first(analysis, RESTART_SERVER)
@@ -140,6 +144,33 @@ def locked_after_listed_s(statuses: list[StatusRow]) -> dict[str, list[float]]:
                 out.setdefault(client, []).append(
                     round((status.received_ns - listed[client]) / 1e9, 3))
     return dict(sorted(out.items()))
+
+
+def server_view(statuses: list[StatusRow], t0_ns: int, start_s: float, end_s: float
+                ) -> dict[str, dict[str, Any]]:
+    """Return per client what the server's /sync_status said of it in [start_s, end_s).
+
+    Its largest and median |residual| (the error the server saw in the stamps), the span of
+    the delays it commanded, and the cameras it held as not controllable (with 'client' for
+    the client as a whole): a true error the server did not see, one it saw and did not
+    command away, and one it held are three different defects.
+    """
+    seen: dict[str, list] = {}
+    for status in statuses:
+        if start_s <= (status.received_ns - t0_ns) / 1e9 < end_s:
+            for client, view in status.views.items():
+                seen.setdefault(client, []).append(view)
+    out = {}
+    for client, views in sorted(seen.items()):
+        residuals = np.abs([v.residual_ns for v in views]) / 1e3
+        delays = [v.delay_ns for v in views]
+        held = {ch for v in views for ch in v.uncontrollable_channels}
+        held |= {'client'} if not all(v.controllable for v in views) else set()
+        out[client] = {'residual_us_max': round(float(residuals.max()), 1),
+                       'residual_us_median': round(float(np.median(residuals)), 1),
+                       'delay_span_us': round((max(delays) - min(delays)) / 1e3, 1),
+                       'held': sorted(held)}
+    return out
 
 
 def _delay_moved_us(analysis: Analysis, caused_s: float) -> dict[str, float]:

@@ -80,8 +80,16 @@ class RowCollector(Node):
         self.lost[topic] = status.total_count
 
     def _on_status(self, msg: SyncStatus) -> None:
+        """Write each client's lock state ('s') and the server's view of it ('v').
+
+        The view (residual, delay commanded, controllable, uncontrollable cameras) tells a
+        server that did not see an error from one that saw it and held a delay.
+        """
         self._write({'k': 'status', 'r': time.time_ns(),
-                     's': {c.client_id: c.lock_state for c in msg.clients}})
+                     's': {c.client_id: c.lock_state for c in msg.clients},
+                     'v': {c.client_id: [c.residual_ns, c.delay_ns, c.controllable,
+                                         list(c.uncontrollable_channel_ids)]
+                           for c in msg.clients}})
 
     def _write(self, row: dict) -> None:
         self.out.write(json.dumps(row, separators=(',', ':')) + '\n')

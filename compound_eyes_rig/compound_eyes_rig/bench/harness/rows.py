@@ -6,7 +6,7 @@ while the collector is still writing.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 
@@ -47,11 +47,22 @@ class SetRow:
 
 
 @dataclass(frozen=True)
+class ServerView:
+    """What a /sync_status said of one client besides its lock state."""
+
+    residual_ns: int
+    delay_ns: int                       # last commanded
+    controllable: bool
+    uncontrollable_channels: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class StatusRow:
     """One /sync_status as received: lock state (ClientSyncStatus constants) per client."""
 
     received_ns: int
     states: dict[str, int]
+    views: dict[str, ServerView] = field(default_factory=dict)
 
 
 def parse(line: str) -> SetRow | StatusRow:
@@ -59,7 +70,9 @@ def parse(line: str) -> SetRow | StatusRow:
     try:
         row = json.loads(line)
         if row['k'] == 'status':
-            return StatusRow(int(row['r']), {str(k): int(v) for k, v in row['s'].items()})
+            return StatusRow(int(row['r']), {str(k): int(v) for k, v in row['s'].items()},
+                             {str(k): ServerView(int(e), int(d), bool(u), tuple(map(str, ch)))
+                              for k, (e, d, u, ch) in row.get('v', {}).items()})
         return SetRow(str(row['c']), int(row['t']), int(row['h']), int(row['r']), int(row['d']),
                       tuple(FrameRow(str(c), int(s), None if t is None else int(t))
                             for c, s, t in row['f']),
