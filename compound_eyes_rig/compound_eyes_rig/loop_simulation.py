@@ -31,6 +31,9 @@ class SimClient:
     drift_ns_per_s: float = 0.0          # slow latency drift
     step_ns: int = 0                     # sudden phase step ...
     step_at_s: float | None = None       # ... at this time
+    burst_ns: int = 0                    # a latency change for a while (a starved host) ...
+    burst_at_s: float = 0.0              # ... from this time ...
+    burst_s: float = 0.0                 # ... for this long
     join_s: float = 0.0
     leave_s: float | None = None
     free_running: bool = False           # grab returns the newest frame; delay can't move it
@@ -44,7 +47,8 @@ class SimClient:
     def latency_at(self, t_s: float) -> float:
         """Return the true latency between the delayed grab and exposure at t_s."""
         step = self.step_ns if self.step_at_s is not None and t_s >= self.step_at_s else 0
-        return self.latency_ns + self.drift_ns_per_s * t_s + step
+        burst = self.burst_ns if self.burst_at_s <= t_s < self.burst_at_s + self.burst_s else 0
+        return self.latency_ns + self.drift_ns_per_s * t_s + step + burst
 
 
 @dataclass

@@ -446,14 +446,18 @@ def unwrapped_median(values: Sequence[float] | np.ndarray, period_ns: int) -> fl
 
 
 def robust_slope(x: np.ndarray, y: np.ndarray, min_dx: float) -> float | None:
-    """Median of pairwise slopes over pairs at least min_dx apart (Theil-Sen), or None.
+    """Median of pairwise slopes over near pairs at least min_dx apart (Theil-Sen), or None.
 
-    Scheduling hiccups on a busy host put single sets milliseconds off; a least-squares
-    slope bends towards them, the median of pairwise slopes does not.
+    x, y: delays and phases of a window, oldest first. Scheduling hiccups on a busy host put
+    single sets milliseconds off; a least-squares slope bends towards them, the median of
+    pairwise slopes does not. Only pairs at most a quarter of the window apart count: the
+    loop answers a latency change only once half the window has seen it, so such a pair
+    never holds both a latency change and the delay moved to follow it (paired, the two
+    cancel, and a triggered client whose latency rose for a while reads as free-running).
     """
     i, j = np.triu_indices(len(x), k=1)
     dx = x[j] - x[i]
-    usable = np.abs(dx) >= min_dx
+    usable = (np.abs(dx) >= min_dx) & (j - i <= max(1, len(x) // 4))
     if not usable.any():
         return None
     return float(np.median((y[j] - y[i])[usable] / dx[usable]))
