@@ -13,6 +13,7 @@ from compound_eyes_rig.bench.harness.analysis import Analysis
 from compound_eyes_rig.bench.harness.checks import (
     _delay_moved_us,
     _restart_against_control,
+    _status_after_first_set_s,
     locked_after_listed_s,
     server_view,
 )
@@ -238,3 +239,15 @@ def test_server_view_tells_an_error_seen_and_held_from_one_never_seen() -> None:
                           'delay_span_us': 5.0, 'held': []}}
     assert server_view(statuses, 0, 9.0, 11.0)['c']['held'] == ['client']
     assert parse('{"k":"status","r":1,"s":{"a":0}}').views == {}   # rows without views
+
+
+def test_a_returning_client_is_timed_from_its_first_set_to_listed_and_to_locked() -> None:
+    acquiring, locked, lost = LockState.ACQUIRING, LockState.LOCKED, LockState.LOST
+    states = [{'c': locked}, {'c': lost}, {'c': lost}, {'c': acquiring}, {'c': locked}]
+    statuses = [StatusRow(i * 500 * MS, {'x': locked, **s}) for i, s in enumerate(states)]
+    first_set = 1200 * MS          # the collector's first set of the returning client
+    assert _status_after_first_set_s(statuses, 'c', first_set,
+                                     lambda state: state != lost) == pytest.approx(0.3)
+    assert _status_after_first_set_s(statuses, 'c', first_set,
+                                     lambda state: state == locked) == pytest.approx(0.8)
+    assert _status_after_first_set_s(statuses, 'c', None, lambda state: True) is None

@@ -1,6 +1,7 @@
 """Scenario-specific measurements and the targets they are judged against."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -77,6 +78,7 @@ def churn(scenario: Scenario, analysis: Analysis) -> tuple[dict, dict[str, Targe
     """Survivors while a client is gone, the rejoin's relock, crashes and set honesty."""
     outcome = analysis.outcome
     kill, back = _first(analysis, KILL_CLIENT), _first(analysis, START_CLIENT)
+    restart = _first(analysis, RESTART_SERVER)
     details: dict[str, Any] = {}
     rejoin = None
     if kill and back:
@@ -94,16 +96,17 @@ def churn(scenario: Scenario, analysis: Analysis) -> tuple[dict, dict[str, Targe
                     if len(lives) > 1 and lives[-1].holds(row)]
         rejoined = bool(returned)
         details['rejoined'] = rejoined
-        details['rejoin_unseen_by_server_s'] = _unseen_by_server_s(outcome.statuses, gone,
-                                                                   min(returned, default=None))
+        first_set = min(returned, default=None)
+        details['rejoin_unseen_by_server_s'] = _status_after_first_set_s(
+            outcome.statuses, gone, first_set, lambda state: state != LockState.LOST)
+        details['rejoin_locked_s'] = _status_after_first_set_s(
+            outcome.statuses, gone, first_set, lambda state: state == LockState.LOCKED)
         rejoin = back['relock_s'] if rejoined else None
-        restart_at = _first(analysis, RESTART_SERVER)
         details['rejoin_server_view'] = server_view(
             outcome.statuses, t0_ns, back['caused_s'],
-            restart_at['caused_s'] if restart_at else float('inf'))
+            restart['caused_s'] if restart else float('inf'))
     dishonest = len(dishonest_sets(outcome.sets, scenario.channels))
     survivors_unlocked = kill['relock_s'] if kill else None   # 0.0: never lost the lock
-    restart = _first(analysis, RESTART_SERVER)
     details.update(survivors_unlocked_s=survivors_unlocked, rejoin_relock_s=rejoin,
                    sets_not_listing_missing=dishonest,
                    locked_after_listed_s=locked_after_listed_s(outcome.statuses),
@@ -118,6 +121,7 @@ def churn(scenario: Scenario, analysis: Analysis) -> tuple[dict, dict[str, Targe
     return details, {'crashed_processes': Target(0, len(outcome.crashed)),
                      'survivors_unlocked_s': Target(0.0, survivors_unlocked),
                      'rejoin_relock_s': Target(1.0, rejoin),
+                     'rejoin_locked_s': Target(1.0, details.get('rejoin_locked_s')),
                      'restart_ticks_over_1ms': Target(0, restart['ticks_over_1ms']
                                                       if restart else None),
                      'sets_not_listing_missing': Target(0, dishonest)}
@@ -216,17 +220,19 @@ def _server_listing_s(analysis: Analysis, caused_s: float) -> float | None:
                  if (s.received_ns - t0_ns) / 1e9 >= caused_s and s.states), None)
 
 
-def _unseen_by_server_s(statuses: list[StatusRow], client: str, first_set_ns: int | None
-                        ) -> float | None:
-    """Return how long the server still reported a returning client LOST.
+def _status_after_first_set_s(statuses: list[StatusRow], client: str,
+                              first_set_ns: int | None, reached: Callable[[int], bool]
+                              ) -> float | None:
+    """Return when /sync_status first showed a returning client in a state `reached` takes.
 
-    Counted from the collector's first set of the client: until then the server had not
-    received the client's timing sets.
+    Counted from the collector's first set of the client, in seconds (None: never). Until
+    the server lists it (not LOST) it had not received the client's timing sets; the
+    resolution is the status period.
     """
     if first_set_ns is None:
         return None
     seen = next((s.received_ns for s in statuses if s.received_ns >= first_set_ns
-                 and s.states.get(client, LockState.LOST) != LockState.LOST), None)
+                 and reached(s.states.get(client, LockState.LOST))), None)
     return None if seen is None else (seen - first_set_ns) / 1e9
 
 
