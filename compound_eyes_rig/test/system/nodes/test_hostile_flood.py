@@ -52,7 +52,7 @@ COUNT = 10_000
 RATE_HZ = 400           # per topic: over 10x the clients' 30 Hz, 25 s for COUNT
 # Bounded memory: the first flood may cost a process this much once (histories filled with the
 # largest messages, malloc arenas grown by the receive threads) ...
-FIRST_FLOOD_MB = 30
+FIRST_FLOOD_MB = 40
 # ... and a second flood like the first must not add this much more to any process.
 RSS_GROWTH_MB = 20
 SERVER_INPUT_STATUS = status_name(SERVER_NODE, INPUT_TASK)
