@@ -104,7 +104,7 @@ def run_recorder(settings: RecorderSettings) -> int:
     except (BagExistsError, ValueError, OSError) as exc:
         print(f'record: {exc}', file=sys.stderr)
         return 1
-    use_large_frame_profile()
+    use_large_frame_profile(readers_sized_per_sample=True)   # bounded under a flood
     see_whole_graph()   # topics are found by listing the graph
     with StopSignals() as stop:
         init_ros()
