@@ -18,6 +18,7 @@ from ipaddress import IPv4Network
 from types import TracebackType
 
 DEFAULT_SUBNET = '10.213.0.0/24'
+ETHERNET_MTU = 1500  # what a veth starts with; machine-vision networks often run 9000 (jumbo)
 _IP_TIMEOUT_S = 10.0
 _testbed_counter = itertools.count()
 
@@ -91,8 +92,8 @@ class Testbed:
     """Context manager creating a bridge namespace plus one namespace per named host."""
 
     def __init__(self, host_names: Sequence[str], subnet: str = DEFAULT_SUBNET,
-                 prefix: str | None = None) -> None:
-        """Plan the testbed; nothing is created before __enter__."""
+                 prefix: str | None = None, mtu: int = ETHERNET_MTU) -> None:
+        """Plan the testbed; nothing is created before __enter__; mtu applies to every link."""
         network = IPv4Network(subnet)
         if len(host_names) + 1 > network.num_addresses - 2:
             raise ValueError(f'{len(host_names)} hosts do not fit into {subnet}')
@@ -105,6 +106,7 @@ class Testbed:
         next(addresses)  # .1 stays free for a gateway-like role (e.g. an NTP server later)
         self._hosts = {name: Host(name, f'{self.prefix}-{index}', str(next(addresses)))
                        for index, name in enumerate(host_names)}
+        self.mtu = mtu
 
     @property
     def hosts(self) -> list[Host]:
@@ -131,6 +133,18 @@ class Testbed:
         """Remove every namespace of this testbed, also when the body raised."""
         self.teardown()
 
+    def set_mtu(self, mtu: int) -> None:
+        """Give every link of the simulated network this MTU (both veth ends, the bridge).
+
+        With 1500, each 64 kB UDP datagram a DDS writer sends is cut into 44 IP fragments
+        and reassembled on the other host; 9000 (jumbo frames) needs 8.
+        """
+        for index, host in enumerate(self._hosts.values()):
+            _ip('-n', self.bridge_namespace, 'link', 'set', f'v{index}', 'mtu', str(mtu))
+            _ip('-n', host.namespace, 'link', 'set', 'eth0', 'mtu', str(mtu))
+        _ip('-n', self.bridge_namespace, 'link', 'set', 'br0', 'mtu', str(mtu))
+        self.mtu = mtu
+
     def teardown(self) -> None:
         """Delete this testbed's namespaces (and with them its veths and bridge)."""
         remove_namespaces(self.prefix + '-')
@@ -153,3 +167,5 @@ class Testbed:
             _ip('-n', ns, 'link', 'set', 'eth0', 'up')
             # No default route exists; multicast (DDS discovery) needs a route to leave eth0.
             _ip('-n', ns, 'route', 'add', '224.0.0.0/4', 'dev', 'eth0')
+        if self.mtu != ETHERNET_MTU:
+            self.set_mtu(self.mtu)
