@@ -34,6 +34,10 @@ from compound_eyes_rig.bench.stats import BenchResult, Target
 
 TARGET_RATIO = 1.0
 JUMBO_MTU = 9000
+# Each received frame is a fresh ~1 MB buffer; by default glibc returns freed ones to the
+# kernel and faults every page in again for the next (a third of the subscriber's CPU).
+_KEEP_FREED_HEAP = {'MALLOC_MMAP_THRESHOLD_': str(32 << 20),
+                    'MALLOC_TRIM_THRESHOLD_': str(256 << 20)}
 _IP_UDP_HEADERS = 28  # IPv4 (20) + UDP (8): a datagram this much below the MTU is not cut
 _PEERS = {'ros': 'compound_eyes_rig.bench.peers.ros_image',
           'zmq': 'compound_eyes_rig.bench.peers.zmq_image'}
@@ -55,6 +59,7 @@ class Variant:
     mtu: int = ETHERNET_MTU  # of every link of the simulated network
     udp_max_message_size: int | None = None  # shipped profile with UDP datagrams capped
     publication_mode: str | None = None  # RMW_FASTRTPS_PUBLICATION_MODE, None = rmw default
+    keep_freed_heap: bool = False  # glibc keeps freed frame buffers instead of unmapping them
 
     def peer_command(self, role: str, duration: float, pub_address: str) -> list[str]:
         """Command line of this variant's peer in the given role."""
@@ -84,6 +89,8 @@ class Variant:
             env['FASTDDS_BUILTIN_TRANSPORTS'] = self.builtin_transports
         if self.publication_mode:
             env['RMW_FASTRTPS_PUBLICATION_MODE'] = self.publication_mode
+        if self.keep_freed_heap:
+            env.update(_KEEP_FREED_HEAP)
         return env
 
 
@@ -106,6 +113,10 @@ VARIANTS = (
             preserialized_pub=True),
     Variant('ros async reliable d5 profile', 'ros', shipped_profile=True,
             publication_mode='ASYNCHRONOUS'),
+    Variant('ros keepheap reliable d5 profile', 'ros', shipped_profile=True,
+            keep_freed_heap=True),
+    Variant('ros keepheap mtu9000 reliable d5 profile', 'ros', shipped_profile=True,
+            keep_freed_heap=True, mtu=JUMBO_MTU),
     Variant('zmq+protobuf mtu9000 raw', 'zmq', depth=1000, mtu=JUMBO_MTU),
     Variant('ros mtu9000 reliable d5 profile', 'ros', shipped_profile=True, mtu=JUMBO_MTU),
     Variant('ros mtu9000 best_effort d5 profile', 'ros', reliability='best_effort',
