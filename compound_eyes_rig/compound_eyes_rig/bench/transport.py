@@ -52,6 +52,7 @@ class Variant:
     payload: str = 'raw'
     reliability: str = 'reliable'
     depth: int = 5
+    history: str = 'keep_last'  # keep_all: the writer waits for acks, as TCP waits for window
     shipped_profile: bool = False  # the shipped Fast DDS profile; else Fast DDS defaults
     builtin_transports: str | None = None  # FASTDDS_BUILTIN_TRANSPORTS, None = Fast DDS default
     serialized_sub: bool = False  # subscriber takes CDR bytes, as a recorder would
@@ -66,7 +67,7 @@ class Variant:
         args = [sys.executable, '-m', _PEERS[self.transport], role, '--duration', str(duration),
                 '--payload', self.payload, '--depth', str(self.depth)]
         if self.transport == 'ros':
-            args += ['--reliability', self.reliability]
+            args += ['--reliability', self.reliability, '--history', self.history]
             args += ['--serialized'] if self.serialized_sub and role == 'sub' else []
             args += ['--preserialized'] if self.preserialized_pub and role == 'pub' else []
         elif role == 'sub':
@@ -117,6 +118,10 @@ VARIANTS = (
             keep_freed_heap=True),
     Variant('ros keepheap mtu9000 reliable d5 profile', 'ros', shipped_profile=True,
             keep_freed_heap=True, mtu=JUMBO_MTU),
+    Variant('ros keepall3 reliable profile', 'ros', depth=3, history='keep_all',
+            shipped_profile=True),
+    Variant('ros keepall3 keepheap reliable profile', 'ros', depth=3, history='keep_all',
+            shipped_profile=True, keep_freed_heap=True),
     Variant('zmq+protobuf mtu9000 raw', 'zmq', depth=1000, mtu=JUMBO_MTU),
     Variant('ros mtu9000 reliable d5 profile', 'ros', shipped_profile=True, mtu=JUMBO_MTU),
     Variant('ros mtu9000 best_effort d5 profile', 'ros', reliability='best_effort',

@@ -38,7 +38,8 @@ def qos(args: argparse.Namespace) -> QoSProfile:
     """Build the QoS both sides use (they must be compatible)."""
     reliability = (ReliabilityPolicy.RELIABLE if args.reliability == 'reliable'
                    else ReliabilityPolicy.BEST_EFFORT)
-    return QoSProfile(history=HistoryPolicy.KEEP_LAST, depth=args.depth, reliability=reliability)
+    history = HistoryPolicy.KEEP_ALL if args.history == 'keep_all' else HistoryPolicy.KEEP_LAST
+    return QoSProfile(history=history, depth=args.depth, reliability=reliability)
 
 
 def make_set(payload: bytes, fmt: str, sequence: int) -> SyncedFrameSet:
@@ -138,6 +139,8 @@ def main() -> None:
                         default='reliable')
     parser.add_argument('--serialized', action='store_true',
                         help='sub: take serialized CDR bytes (no latency is measured)')
+    parser.add_argument('--history', choices=('keep_last', 'keep_all'), default='keep_last',
+                        help='keep_all: a reliable publish waits while depth sets are unacked')
     parser.add_argument('--preserialized', action='store_true',
                         help='pub: publish one serialized set, re-stamped per send')
     args = parser.parse_args()
