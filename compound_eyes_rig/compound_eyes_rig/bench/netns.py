@@ -92,8 +92,8 @@ class Testbed:
     """Context manager creating a bridge namespace plus one namespace per named host."""
 
     def __init__(self, host_names: Sequence[str], subnet: str = DEFAULT_SUBNET,
-                 prefix: str | None = None, mtu: int = ETHERNET_MTU) -> None:
-        """Plan the testbed; nothing is created before __enter__; mtu applies to every link."""
+                 prefix: str | None = None) -> None:
+        """Plan the testbed; nothing is created before __enter__."""
         network = IPv4Network(subnet)
         if len(host_names) + 1 > network.num_addresses - 2:
             raise ValueError(f'{len(host_names)} hosts do not fit into {subnet}')
@@ -106,7 +106,7 @@ class Testbed:
         next(addresses)  # .1 stays free for a gateway-like role (e.g. an NTP server later)
         self._hosts = {name: Host(name, f'{self.prefix}-{index}', str(next(addresses)))
                        for index, name in enumerate(host_names)}
-        self.mtu = mtu
+        self.mtu = ETHERNET_MTU
 
     @property
     def hosts(self) -> list[Host]:
@@ -167,5 +167,3 @@ class Testbed:
             _ip('-n', ns, 'link', 'set', 'eth0', 'up')
             # No default route exists; multicast (DDS discovery) needs a route to leave eth0.
             _ip('-n', ns, 'route', 'add', '224.0.0.0/4', 'dev', 'eth0')
-        if self.mtu != ETHERNET_MTU:
-            self.set_mtu(self.mtu)
