@@ -18,7 +18,8 @@ from ipaddress import IPv4Network
 from types import TracebackType
 
 DEFAULT_SUBNET = '10.213.0.0/24'
-ETHERNET_MTU = 1500  # what a veth starts with; machine-vision networks often run 9000 (jumbo)
+ETHERNET_MTU = 1500  # what a veth starts with
+JUMBO_MTU = 9000     # jumbo frames, as machine-vision camera networks often run
 _IP_TIMEOUT_S = 10.0
 _testbed_counter = itertools.count()
 

@@ -29,11 +29,16 @@ from compound_eyes.signals import run_interruptible
 from compound_eyes_rig.bench.cpu import CpuSampler
 from compound_eyes_rig.bench.dds_profiles import profile_env, with_udp_max_message_size
 from compound_eyes_rig.bench.image_fill import time_fill_methods
-from compound_eyes_rig.bench.netns import ETHERNET_MTU, Host, NamespacesUnavailable, Testbed
+from compound_eyes_rig.bench.netns import (
+    ETHERNET_MTU,
+    JUMBO_MTU,
+    Host,
+    NamespacesUnavailable,
+    Testbed,
+)
 from compound_eyes_rig.bench.stats import BenchResult, Target
 
 TARGET_RATIO = 1.0
-JUMBO_MTU = 9000
 # Each received frame is a fresh ~1 MB buffer; by default glibc returns freed ones to the
 # kernel and faults every page in again for the next (a third of the subscriber's CPU).
 _KEEP_FREED_HEAP = {'MALLOC_MMAP_THRESHOLD_': str(32 << 20),
