@@ -21,15 +21,32 @@ def profile_env(path: str | Path | None = None) -> dict[str, str]:
     return {PROFILE_VARIABLE: str(path or shipped_profile())}
 
 
-def with_shm_segment(out: Path, segment_bytes: int) -> Path:
-    """Write the shipped profile with its shared-memory segment resized to out; return out."""
+def _with_transport_value(out: Path, transport: str, tag: str, value: int) -> Path:
+    """Write the shipped profile with tag of its one transport of that type set to value."""
     ET.register_namespace('', _NS['dds'])
     tree = ET.parse(shipped_profile())
-    sizes = tree.getroot().findall('.//dds:transport_descriptor[dds:type="SHM"]/'
-                                   'dds:segment_size', _NS)
-    if len(sizes) != 1:
-        raise ValueError(f'{shipped_profile()}: expected one SHM segment_size, found '
-                         f'{len(sizes)}')
-    sizes[0].text = str(int(segment_bytes))
+    descriptors = tree.getroot().findall(
+        f'.//dds:transport_descriptor[dds:type="{transport}"]', _NS)
+    if len(descriptors) != 1:
+        raise ValueError(f'{shipped_profile()}: expected one {transport} transport_descriptor, '
+                         f'found {len(descriptors)}')
+    element = descriptors[0].find(f'dds:{tag}', _NS)
+    if element is None:
+        element = ET.SubElement(descriptors[0], f'{{{_NS["dds"]}}}{tag}')
+    element.text = str(int(value))
     tree.write(out, encoding='UTF-8', xml_declaration=True)
     return out
+
+
+def with_shm_segment(out: Path, segment_bytes: int) -> Path:
+    """Write the shipped profile with its shared-memory segment resized to out; return out."""
+    return _with_transport_value(out, 'SHM', 'segment_size', segment_bytes)
+
+
+def with_udp_max_message_size(out: Path, size_bytes: int) -> Path:
+    """Write the shipped profile with its UDP datagrams capped at size_bytes; return out.
+
+    A datagram no larger than the link's MTU minus the IP and UDP headers is never cut into
+    IP fragments; Fast DDS then sends more, smaller DATA_FRAG submessages instead.
+    """
+    return _with_transport_value(out, 'UDPv4', 'maxMessageSize', size_bytes)

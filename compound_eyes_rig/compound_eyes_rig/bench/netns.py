@@ -18,6 +18,8 @@ from ipaddress import IPv4Network
 from types import TracebackType
 
 DEFAULT_SUBNET = '10.213.0.0/24'
+ETHERNET_MTU = 1500  # what a veth starts with
+JUMBO_MTU = 9000     # jumbo frames, as machine-vision camera networks often run
 _IP_TIMEOUT_S = 10.0
 _testbed_counter = itertools.count()
 
@@ -105,6 +107,7 @@ class Testbed:
         next(addresses)  # .1 stays free for a gateway-like role (e.g. an NTP server later)
         self._hosts = {name: Host(name, f'{self.prefix}-{index}', str(next(addresses)))
                        for index, name in enumerate(host_names)}
+        self.mtu = ETHERNET_MTU
 
     @property
     def hosts(self) -> list[Host]:
@@ -130,6 +133,18 @@ class Testbed:
                  tb: TracebackType | None) -> None:
         """Remove every namespace of this testbed, also when the body raised."""
         self.teardown()
+
+    def set_mtu(self, mtu: int) -> None:
+        """Give every link of the simulated network this MTU (both veth ends, the bridge).
+
+        With 1500, each 64 kB UDP datagram a DDS writer sends is cut into 44 IP fragments
+        and reassembled on the other host; 9000 (jumbo frames) needs 8.
+        """
+        for index, host in enumerate(self._hosts.values()):
+            _ip('-n', self.bridge_namespace, 'link', 'set', f'v{index}', 'mtu', str(mtu))
+            _ip('-n', host.namespace, 'link', 'set', 'eth0', 'mtu', str(mtu))
+        _ip('-n', self.bridge_namespace, 'link', 'set', 'br0', 'mtu', str(mtu))
+        self.mtu = mtu
 
     def teardown(self) -> None:
         """Delete this testbed's namespaces (and with them its veths and bridge)."""

@@ -27,12 +27,23 @@ from typing import Any
 from compound_eyes.nodes.dds_profile import PROFILE_VARIABLE
 from compound_eyes.signals import run_interruptible
 from compound_eyes_rig.bench.cpu import CpuSampler
-from compound_eyes_rig.bench.dds_profiles import profile_env
+from compound_eyes_rig.bench.dds_profiles import profile_env, with_udp_max_message_size
 from compound_eyes_rig.bench.image_fill import time_fill_methods
-from compound_eyes_rig.bench.netns import Host, NamespacesUnavailable, Testbed
+from compound_eyes_rig.bench.netns import (
+    ETHERNET_MTU,
+    JUMBO_MTU,
+    Host,
+    NamespacesUnavailable,
+    Testbed,
+)
 from compound_eyes_rig.bench.stats import BenchResult, Target
 
 TARGET_RATIO = 1.0
+# Each received frame is a fresh ~1 MB buffer; by default glibc returns freed ones to the
+# kernel and faults every page in again for the next (a third of the subscriber's CPU).
+_KEEP_FREED_HEAP = {'MALLOC_MMAP_THRESHOLD_': str(32 << 20),
+                    'MALLOC_TRIM_THRESHOLD_': str(256 << 20)}
+_IP_UDP_HEADERS = 28  # IPv4 (20) + UDP (8): a datagram this much below the MTU is not cut
 _PEERS = {'ros': 'compound_eyes_rig.bench.peers.ros_image',
           'zmq': 'compound_eyes_rig.bench.peers.zmq_image'}
 
@@ -46,29 +57,46 @@ class Variant:
     payload: str = 'raw'
     reliability: str = 'reliable'
     depth: int = 5
+    history: str = 'keep_last'  # keep_all: the writer waits for acks, as TCP waits for window
     shipped_profile: bool = False  # the shipped Fast DDS profile; else Fast DDS defaults
     builtin_transports: str | None = None  # FASTDDS_BUILTIN_TRANSPORTS, None = Fast DDS default
     serialized_sub: bool = False  # subscriber takes CDR bytes, as a recorder would
+    preserialized_pub: bool = False  # publisher hands rclpy CDR bytes, no message conversion
+    mtu: int = ETHERNET_MTU  # of every link of the simulated network
+    udp_max_message_size: int | None = None  # shipped profile with UDP datagrams capped
+    publication_mode: str | None = None  # RMW_FASTRTPS_PUBLICATION_MODE, None = rmw default
+    keep_freed_heap: bool = False  # glibc keeps freed frame buffers instead of unmapping them
 
     def peer_command(self, role: str, duration: float, pub_address: str) -> list[str]:
         """Command line of this variant's peer in the given role."""
         args = [sys.executable, '-m', _PEERS[self.transport], role, '--duration', str(duration),
                 '--payload', self.payload, '--depth', str(self.depth)]
         if self.transport == 'ros':
-            args += ['--reliability', self.reliability]
+            args += ['--reliability', self.reliability, '--history', self.history]
             args += ['--serialized'] if self.serialized_sub and role == 'sub' else []
+            args += ['--preserialized'] if self.preserialized_pub and role == 'pub' else []
         elif role == 'sub':
             args += ['--address', pub_address]
         return args
 
-    def env(self, base: dict[str, str]) -> dict[str, str]:
-        """Environment for both peers: the profile and builtin transports if chosen."""
+    def env(self, base: dict[str, str], scratch: Path) -> dict[str, str]:
+        """Environment for both peers: profile, builtin transports, publication mode.
+
+        A derived profile is written into scratch.
+        """
         env = dict(base)
         env.pop(PROFILE_VARIABLE, None)
-        if self.shipped_profile:
+        if self.udp_max_message_size:
+            env.update(profile_env(with_udp_max_message_size(
+                scratch / f'udp_max_{self.udp_max_message_size}.xml', self.udp_max_message_size)))
+        elif self.shipped_profile:
             env.update(profile_env())
         if self.builtin_transports:
             env['FASTDDS_BUILTIN_TRANSPORTS'] = self.builtin_transports
+        if self.publication_mode:
+            env['RMW_FASTRTPS_PUBLICATION_MODE'] = self.publication_mode
+        if self.keep_freed_heap:
+            env.update(_KEEP_FREED_HEAP)
         return env
 
 
@@ -87,6 +115,24 @@ VARIANTS = (
             shipped_profile=True, serialized_sub=True),
     Variant('ros best_effort d5 profile jpeg', 'ros', payload='jpeg', reliability='best_effort',
             shipped_profile=True),
+    Variant('ros preserialized reliable d5 profile', 'ros', shipped_profile=True,
+            preserialized_pub=True),
+    Variant('ros async reliable d5 profile', 'ros', shipped_profile=True,
+            publication_mode='ASYNCHRONOUS'),
+    Variant('ros keepheap reliable d5 profile', 'ros', shipped_profile=True,
+            keep_freed_heap=True),
+    Variant('ros keepheap mtu9000 reliable d5 profile', 'ros', shipped_profile=True,
+            keep_freed_heap=True, mtu=JUMBO_MTU),
+    Variant('ros keepall3 reliable profile', 'ros', depth=3, history='keep_all',
+            shipped_profile=True),
+    Variant('ros keepall3 keepheap reliable profile', 'ros', depth=3, history='keep_all',
+            shipped_profile=True, keep_freed_heap=True),
+    Variant('zmq+protobuf mtu9000 raw', 'zmq', depth=1000, mtu=JUMBO_MTU),
+    Variant('ros mtu9000 reliable d5 profile', 'ros', shipped_profile=True, mtu=JUMBO_MTU),
+    Variant('ros mtu9000 best_effort d5 profile', 'ros', reliability='best_effort',
+            shipped_profile=True, mtu=JUMBO_MTU),
+    Variant('ros mtu9000 udp8972 reliable d5 profile', 'ros', shipped_profile=True,
+            mtu=JUMBO_MTU, udp_max_message_size=JUMBO_MTU - _IP_UDP_HEADERS),
 )
 
 
@@ -191,15 +237,20 @@ def _set_codec_timings(cameras: int = 4, repeats: int = 20) -> dict[str, float]:
             'deserialize': median_ms(lambda: deserialize_message(data, SyncedFrameSet))}
 
 
-def _headline_ratio(rows: list[dict[str, Any]], namespaces: bool) -> tuple[float | None, str]:
-    """Best honest raw ROS variant over the ZeroMQ raw fps, and which variant that was."""
-    zmq = next((r for r in rows if r['transport'] == 'zmq' and r['payload'] == 'raw'), None)
-    ours = [r for r in rows if r['transport'] == 'ros' and r['payload'] == 'raw'
-            and (not namespaces or r.get('crossed_network'))]
-    if not zmq or not ours or not zmq['fps']:
-        return None, ''
-    best = max(ours, key=lambda r: r['fps'])
-    return best['fps'] / zmq['fps'], best['name']
+def headline_ratio(rows: list[dict[str, Any]], namespaces: bool) -> tuple[float | None, str]:
+    """Best honest raw ROS variant over the ZeroMQ raw fps on the same MTU, and which it was.
+
+    The MTU changes both transports' costs (fragmentation for UDP, segments for TCP), so a
+    ROS row is only compared with the baseline run on the same links.
+    """
+    zmq_fps = {}
+    for row in rows:
+        if row['transport'] == 'zmq' and row['payload'] == 'raw' and row.get('fps'):
+            zmq_fps.setdefault(row['mtu'], row['fps'])
+    ratios = [(row['fps'] / zmq_fps[row['mtu']], row['name']) for row in rows
+              if row['transport'] == 'ros' and row['payload'] == 'raw' and row['mtu'] in zmq_fps
+              and (not namespaces or row.get('crossed_network'))]
+    return max(ratios) if ratios else (None, '')
 
 
 def run(duration: float, variants: tuple[Variant, ...] = VARIANTS,
@@ -222,15 +273,22 @@ def run(duration: float, variants: tuple[Variant, ...] = VARIANTS,
             base_env['ROS_AUTOMATIC_DISCOVERY_RANGE'] = 'LOCALHOST'
         for variant in variants:
             row = {**asdict(variant), 'other_runnable_at_start': _other_runnable()}
+            if testbed is not None and testbed.mtu != variant.mtu:
+                testbed.set_mtu(variant.mtu)
+            elif testbed is None and variant.mtu != ETHERNET_MTU:
+                row.update({'fps': 0.0, 'error': 'an MTU variant needs namespaces'})
+                rows.append(row)
+                continue
             try:
                 row.update(run_variant(variant, pub, sub, duration,
-                                       variant.env(base_env)))
+                                       variant.env(base_env, Path(tmp))))
             except (RuntimeError, subprocess.TimeoutExpired) as exc:  # report, run the rest
                 row.update({'fps': 0.0, 'error': str(exc)[-300:]})
             rows.append(row)
             print(_format_row(row), flush=True)
-    ratio, best = _headline_ratio(rows, testbed is not None)
-    notes.append(f'ratio uses the best raw ROS variant that crossed the network: {best!r}')
+    ratio, best = headline_ratio(rows, testbed is not None)
+    notes.append(f'ratio uses the best raw ROS variant that crossed the network, over the '
+                 f'baseline on the same MTU: {best!r}')
     notes.append('fps of publishers is unbounded: frames are pushed as fast as they go')
     zmq_cpu = next((r['cpu_percent'] for r in rows if r['transport'] == 'zmq'), {})
     ours_cpu = next((r['cpu_percent'] for r in rows if r['name'] == best), {})

@@ -1,3 +1,4 @@
+import json
 import os
 import shutil
 import subprocess
@@ -80,3 +81,25 @@ def test_dds_message_crosses_namespaces(ros_env):
         assert '"matched": 1' in pub.stdout, pub.stderr[-1000:]
         assert '"frames": 0' not in out
         assert testbed.host('sub').rx_bytes() > 900_000  # a full frame crossed the veth
+
+
+def _link_mtu(namespace, link):
+    out = subprocess.run(['ip', '-n', namespace, '-j', 'link', 'show', link], check=True,
+                         capture_output=True, text=True, timeout=10)
+    return json.loads(out.stdout)[0]['mtu']
+
+
+@pytest.mark.skipif(shutil.which('ping') is None, reason='ping (iputils-ping) is not installed')
+def test_jumbo_mtu_carries_unfragmented_9000_byte_packets():
+    # 8972 B of ICMP payload + 28 B of headers = 9000 B, sent with "don't fragment".
+    def ping_jumbo(testbed):
+        a, b = testbed.hosts
+        return subprocess.run([*a.prefix, 'ping', '-c', '1', '-W', '1', '-M', 'do', '-s', '8972',
+                               b.address], capture_output=True, timeout=10).returncode
+    with netns.Testbed(['a', 'b']) as testbed:
+        assert _link_mtu(testbed.host('a').namespace, 'eth0') == netns.ETHERNET_MTU
+        assert ping_jumbo(testbed) != 0
+        testbed.set_mtu(9000)
+        assert {_link_mtu(h.namespace, 'eth0') for h in testbed.hosts} == {9000}
+        assert _link_mtu(testbed.bridge_namespace, 'br0') == 9000
+        assert ping_jumbo(testbed) == 0

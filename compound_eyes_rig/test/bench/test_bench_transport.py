@@ -8,6 +8,7 @@ import time
 import pytest
 
 from compound_eyes_rig.bench.netns import list_namespaces
+from compound_eyes_rig.bench.transport import headline_ratio
 
 pytestmark = pytest.mark.slow
 
@@ -61,3 +62,15 @@ def test_sigterm_tears_down_namespaces_and_peers(ros_env):
         bench.kill()
         bench.wait()
     assert list_namespaces(prefix) == []
+
+
+def test_ratio_compares_each_ros_row_with_the_baseline_on_its_mtu():
+    def row(name, transport, mtu, fps):
+        return {'name': name, 'transport': transport, 'payload': 'raw', 'mtu': mtu,
+                'fps': fps, 'crossed_network': True}
+    rows = [row('zmq', 'zmq', 1500, 100.0), row('ros', 'ros', 1500, 80.0),
+            row('zmq jumbo', 'zmq', 9000, 400.0), row('ros jumbo', 'ros', 9000, 200.0)]
+    assert headline_ratio(rows, namespaces=True) == (0.8, 'ros')
+    rows[1]['crossed_network'] = False
+    assert headline_ratio(rows, namespaces=True) == (0.5, 'ros jumbo')
+    assert headline_ratio(rows[2:3], namespaces=True) == (None, '')

@@ -11,7 +11,14 @@ from pathlib import Path
 
 import pytest
 
-from compound_eyes_rig.bench.netns import list_namespaces, remove_namespaces
+from compound_eyes_rig.bench.harness.rig import Rig
+from compound_eyes_rig.bench.harness.scenarios import scenario
+from compound_eyes_rig.bench.netns import (
+    ETHERNET_MTU,
+    JUMBO_MTU,
+    list_namespaces,
+    remove_namespaces,
+)
 
 pytestmark = pytest.mark.slow
 needs_root = pytest.mark.skipif(
@@ -160,3 +167,16 @@ def test_one_namespace_fallback_is_labelled(tmp_path: Path, ros_env: dict) -> No
     assert any('loopback' in note for note in result['notes'])
     assert result['delivery']['sets_received'] > 0
     assert result['sync']['cross_client_error_us']['median'] < 2000
+
+
+@needs_root
+def test_rig_gives_its_hosts_the_scenarios_mtu(tmp_path: Path) -> None:
+    def eth0_mtu(namespace: str) -> int:
+        out = subprocess.run(['ip', '-n', namespace, '-j', 'link', 'show', 'eth0'], check=True,
+                             capture_output=True, text=True, timeout=10)
+        return json.loads(out.stdout)[0]['mtu']
+    mtus = {name: scenario(name).mtu for name in ('throughput', 'triggered-3x1')}
+    assert mtus == {'throughput': JUMBO_MTU, 'triggered-3x1': ETHERNET_MTU}
+    for mtu in mtus.values():
+        with Rig(['client_a'], tmp_path / str(mtu), mtu=mtu) as rig:
+            assert {eth0_mtu(place.namespace) for place in rig.places.values()} == {mtu}

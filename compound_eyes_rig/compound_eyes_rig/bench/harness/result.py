@@ -56,7 +56,7 @@ def build_result(measured: Measured) -> BenchResult:
     details = {
         'image': f'{scenario.width}x{scenario.height} {scenario.image_format}',
         'camera_model': scenario.camera_model, 'camera_jitter_ns': scenario.jitter_ns,
-        'hosts': [vars(host) for host in scenario.hosts],
+        'hosts': [vars(host) for host in scenario.hosts], 'link_mtu': scenario.mtu,
         'startup_s': round(outcome.startup_s, 2),
         'server_lock_time_s': main.server_lock_s(scenario.clients),
         'client_bias_us': main.client_bias_us(),

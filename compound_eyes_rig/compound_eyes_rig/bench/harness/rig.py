@@ -21,7 +21,7 @@ from types import TracebackType
 
 from compound_eyes.capture.shm_ring import segment_prefix
 from compound_eyes.interfaces.schema import SYNCED_FRAMES
-from compound_eyes_rig.bench.netns import NamespacesUnavailable, Testbed
+from compound_eyes_rig.bench.netns import ETHERNET_MTU, NamespacesUnavailable, Testbed
 from compound_eyes_rig.demo.configs import write_parameters
 from compound_eyes_rig.ntp_server import ChronyServer
 from compound_eyes_rig.processes import ManagedProcess, ProcessSet, cli_command
@@ -43,8 +43,10 @@ class Place:
 class Rig:
     """Hosts, NTP server and managed processes of one run (a context manager)."""
 
-    def __init__(self, client_ids: list[str], workdir: Path, use_namespaces: bool = True) -> None:
+    def __init__(self, client_ids: list[str], workdir: Path, use_namespaces: bool = True,
+                 mtu: int = ETHERNET_MTU) -> None:
         self.client_ids = list(client_ids)
+        self.mtu = mtu
         self.workdir = workdir
         self.use_namespaces = use_namespaces
         self.notes: list[str] = []
@@ -87,6 +89,8 @@ class Rig:
         if self.use_namespaces:
             try:
                 testbed = self._stack.enter_context(Testbed(names))
+                if self.mtu != testbed.mtu:
+                    testbed.set_mtu(self.mtu)
             except NamespacesUnavailable as error:
                 self.notes.append(f'namespaces unavailable ({error}): every host on loopback '
                                   'in one namespace')

@@ -59,7 +59,7 @@ def run_rig_scenario(scenario: Scenario, options: RunOptions,
     client_ids = [host.client_id for host in scenario.hosts]
     load_before = os.getloadavg()
     try:
-        with Rig(client_ids, workdir, options.use_namespaces) as rig:
+        with Rig(client_ids, workdir, options.use_namespaces, scenario.mtu) as rig:
             for note in rig.notes:
                 say(f'[{scenario.name}] {note}')
             floor_ns = floor_details = None

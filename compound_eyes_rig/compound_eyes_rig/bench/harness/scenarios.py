@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from compound_eyes_rig.bench.netns import ETHERNET_MTU, JUMBO_MTU
+
 CLOCK_STEP = 'clock_step'          # one client's system clock jumps (simulation.clock_step_*)
 KILL_CLIENT = 'kill_client'        # SIGKILL of a client's process group, like a crash
 START_CLIENT = 'start_client'      # the killed client comes back with the same parameters
@@ -61,6 +63,7 @@ class Scenario:
     disturbances: tuple[Disturbance, ...] = ()
     baseline: bool = True          # run the free-running phase the after-the-fact pairings use
     floor: bool = True             # measure the wake-spread floor in the same namespaces
+    mtu: int = ETHERNET_MTU        # of the simulated network's links
 
     @property
     def hosts(self) -> tuple[HostPlan, ...]:
@@ -101,7 +104,7 @@ SYNC_SCENARIOS = {scenario.name: scenario for scenario in (
                                        length_s=5.0),)),
     Scenario('throughput', '2 clients x 4 cameras 640x480 bgr8 30 Hz, then ours vs the '
              'ZeroMQ + protobuf baseline', 2, 4, width=640, height=480, image_format='bgr8',
-             baseline=False, floor=False),
+             baseline=False, floor=False, mtu=JUMBO_MTU),
 )}
 SCALE_TIMING = 'scale-timing'
 NAMES = (*SYNC_SCENARIOS, SCALE_TIMING)
