@@ -125,7 +125,7 @@ def _watch(options: DemoOptions, processes: ProcessSet, stop: StopSignals) -> No
             next_print += 1.0
             elapsed = time.monotonic() - start
             locked_at = locked_at or _lock_time(monitor, elapsed)
-            print(_status_line(elapsed, monitor, locked_at), flush=True)
+            print(status_line(elapsed, monitor, locked_at), flush=True)
     finally:
         executor.shutdown()
         monitor.destroy_node()
@@ -146,7 +146,8 @@ def _lock_time(monitor, elapsed: float) -> float | None:
     return None
 
 
-def _status_line(elapsed: float, monitor, locked_at: float | None) -> str:
+def status_line(elapsed: float, monitor, locked_at: float | None) -> str:
+    """Return the one-second line from the scores gathered since the last one (then forgotten)."""
     scores = monitor.take_scores()
     if scores:
         errors = np.array([s.cross_client_error_ns for s in scores]) / 1e3
