@@ -8,8 +8,8 @@ Samples after it see the demo stopping its children and building the report from
 bag: that memory is reported apart, as the demo's finishing peak. Afterwards the bag says
 whether every set arrived and when a client lost its lock once it had it.
 
-The demo runs in a ROS_DOMAIN_ID of its own, above the 1..100 that the tests' fixtures and
-the other benchmarks draw from, unless ROS_DOMAIN_ID is set.
+Unless ROS_DOMAIN_ID is set, the demo runs in one drawn from demo.rig.DEMO_DOMAIN_IDS, which
+no test or other benchmark uses; the result names it.
 
     python -m compound_eyes_rig.bench.soak --duration 1800 --json soak.json   (make soak)
 """
@@ -27,10 +27,8 @@ from pathlib import Path
 
 from compound_eyes.interfaces.schema import LockState
 from compound_eyes.signals import run_interruptible
+from compound_eyes_rig.demo.rig import DEMO_DOMAIN_IDS
 from compound_eyes_rig.processes import cli_command
-
-# Valid Fast DDS domains go to 232; tests (conftest.py) and other benchmarks use 1..100.
-SOAK_DOMAIN_IDS = range(101, 233)
 
 
 @dataclass
@@ -142,7 +140,7 @@ def lock_losses(series: list[tuple[int, int]]) -> list[dict[str, float | int]]:
 def run(duration_s: float, interval_s: float, warmup_s: float, out: Path) -> dict:
     """Run the demo for duration_s, sampling every interval_s; return the result document."""
     env = dict(os.environ)
-    env.setdefault('ROS_DOMAIN_ID', str(random.choice(SOAK_DOMAIN_IDS)))
+    env.setdefault('ROS_DOMAIN_ID', str(random.choice(DEMO_DOMAIN_IDS)))
     demo = subprocess.Popen(
         cli_command('demo', '--duration', str(duration_s), '--out', str(out / 'demo')),
         env=env, stdout=(out / 'demo.log').open('wb'), stderr=subprocess.STDOUT,

@@ -28,6 +28,10 @@ from compound_eyes_rig.demo.configs import (
 from compound_eyes_rig.ntp_server import ChronyError, ChronyServer
 from compound_eyes_rig.processes import ProcessSet, cli_command
 
+# Where the demo picks its ROS_DOMAIN_ID when none is set: above the 1..100 that the tests'
+# fixtures (conftest.py) and the other benchmarks draw from, up to Fast DDS's last valid 232.
+DEMO_DOMAIN_IDS = range(101, 233)
+
 
 @dataclass
 class DemoOptions:
@@ -44,7 +48,7 @@ def run_demo(options: DemoOptions) -> int:
     out = options.out_dir
     out.mkdir(parents=True, exist_ok=False)
     # The monitor runs in this process: domain and profile are set here, not only for children.
-    os.environ.setdefault('ROS_DOMAIN_ID', str(random.randint(1, 100)))
+    os.environ.setdefault('ROS_DOMAIN_ID', str(random.choice(DEMO_DOMAIN_IDS)))
     os.environ.setdefault('ROS_AUTOMATIC_DISCOVERY_RANGE', 'LOCALHOST')
     use_large_frame_profile()
     env = dict(os.environ)
