@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import rclpy
+from compound_eyes_msgs.msg import ClientSyncStatus, SyncStatus
 
+from compound_eyes.interfaces.schema import LockState
 from compound_eyes.nodes.lifecycle import init_ros
 from compound_eyes_rig.bench.monitor_memory import CLIENTS, TICKS_PER_S, kept_per_span, run_seconds
 from compound_eyes_rig.truth.monitor_node import TruthMonitor
@@ -28,3 +30,16 @@ def test_a_second_span_of_sets_adds_less_than_a_score_per_set(ros_env):
     sets = seconds * TICKS_PER_S * len(CLIENTS)
     assert first > 0
     assert second < 10 * sets, f'{second} bytes kept for {sets} more sets'
+
+
+def test_statuses_naming_other_clients_leave_no_trace(ros_env):
+    init_ros()
+    monitor = TruthMonitor(CLIENTS)
+    try:
+        named = [f'foreign_{i}' for i in range(1000)] + [CLIENTS[0]]
+        monitor._on_status(SyncStatus(clients=[
+            ClientSyncStatus(client_id=name, lock_state=LockState.LOCKED) for name in named]))
+    finally:
+        monitor.destroy_node()
+        rclpy.try_shutdown()
+    assert set(monitor.first_seen_s) == set(monitor.first_locked_s) == {CLIENTS[0]}
