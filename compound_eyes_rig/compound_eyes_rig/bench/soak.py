@@ -161,8 +161,8 @@ def run(duration_s: float, interval_s: float, warmup_s: float, out: Path) -> dic
         if demo.poll() is None:
             os.killpg(demo.pid, signal.SIGINT)
             demo.wait(timeout=60)
-    growth = {f'{pid} {s.command[:120]}': s.growth(warmup_s, duration_s)
-              for pid, s in series.items()}
+    names = {pid: f'{pid} {s.command[:120]}' for pid, s in series.items()}
+    growth = {names[pid]: s.growth(warmup_s, duration_s) for pid, s in series.items()}
     bag = out / 'demo' / 'bag'
     return {
         'duration_s': duration_s, 'interval_s': interval_s, 'warmup_s': warmup_s,
@@ -170,8 +170,7 @@ def run(duration_s: float, interval_s: float, warmup_s: float, out: Path) -> dic
         'demo_exit_code': demo.returncode,
         'processes_sampled': len(series),
         'growth_after_warmup': {name: g for name, g in growth.items() if g is not None},
-        'samples_s_rss_kb_fds': {f'{pid} {s.command[:120]}': s.samples
-                                 for pid, s in series.items()},
+        'samples_s_rss_kb_fds': {names[pid]: s.samples for pid, s in series.items()},
         'demo_finishing_peak_rss_kb': series[demo.pid].peak_after(duration_s)
         if demo.pid in series else None,
         'bag': bag_verdict(bag) if bag.exists() else None,
