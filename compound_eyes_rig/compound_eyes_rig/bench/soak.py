@@ -105,7 +105,9 @@ def bag_verdict(bag: Path) -> dict:
         damage = str(error)
     delivered = {client: len(ticks) / (max(ticks) - min(ticks) + 1)
                  for client, ticks in stats.sets.items()}
-    losses = {client: lock_losses(series) for client, series in stats.lock_states.items()}
+    last_set = last_capture_ns(stats)
+    losses = {client: lock_losses(series, last_set.get(client))
+              for client, series in stats.lock_states.items()}
     return {'delivered_fraction': delivered,
             'status_samples_not_locked_after_lock': {
                 client: sum(loss['samples'] for loss in episodes)
@@ -113,16 +115,30 @@ def bag_verdict(bag: Path) -> dict:
             'lock_losses': losses, 'damage': damage}
 
 
-def lock_losses(series: list[tuple[int, int]]) -> list[dict[str, float | int]]:
+def last_capture_ns(stats: object) -> dict[str, int]:
+    """Return each client's latest capture stamp in the bag (BagStats): it was stopped then."""
+    last = {}
+    for client, ticks in stats.sets.items():
+        stamps = [ns for name, ns in stats.stamps.get(max(ticks), {}).items()
+                  if name.startswith(f'{client}/')]
+        if stamps:
+            last[client] = max(stamps)
+    return last
+
+
+def lock_losses(series: list[tuple[int, int]],
+                until_ns: int | None = None) -> list[dict[str, float | int]]:
     """Return each time a client left LOCKED after its first lock, from (stamp ns, state).
 
     One loss runs from the first status sample not LOCKED to the last before LOCKED came back
     (or the end); its times are seconds since the first sample, as the demo's lines count.
+    Samples after until_ns (the client's last set) are left out: the demo stops the clients
+    before the recorder, so the bag ends with the server seeing them go.
     """
     ordered = sorted(series)
-    if not ordered:
-        return []
-    origin = ordered[0][0]
+    origin = ordered[0][0] if ordered else 0
+    ordered = [(stamp, state) for stamp, state in ordered
+               if until_ns is None or stamp <= until_ns]
     losses: list[dict[str, float | int]] = []
     locked_once = in_loss = False
     for stamp, state in ordered:

@@ -34,6 +34,9 @@ def test_lock_losses_are_episodes_after_the_first_lock():
     assert lock_losses(series) == [{'start_s': 4.0, 'end_s': 5.0, 'samples': 2},
                                    {'start_s': 8.0, 'end_s': 8.0, 'samples': 1}]
     assert lock_losses([(0, ACQUIRING), (second, LOST)]) == []      # never locked: no loss
+    # after the client's last set the server sees it stopping: not a loss of the run
+    assert lock_losses(series, until_ns=107 * second) == [
+        {'start_s': 4.0, 'end_s': 5.0, 'samples': 2}]
     assert lock_losses([]) == []
 
 
