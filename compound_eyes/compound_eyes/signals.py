@@ -9,10 +9,12 @@ terminal's, cannot abort the teardown that stops workers and releases shared mem
 Once a stop was requested, leaving the block ignores SIGINT and SIGTERM for the rest of the
 process, so a late signal cannot turn a clean exit into a traceback or a death by signal.
 Teardown that runs inside an interruptible block on the normal path goes in `shielded()`,
-which holds a first signal back until it is done.
+which holds a first signal back until it is done. Before an entry point's `StopSignals` is
+in use, `exit_while_starting()` makes a signal end the process the same documented way.
 """
 from __future__ import annotations
 
+import os
 import signal
 import threading
 from collections.abc import Callable, Iterator
@@ -145,6 +147,28 @@ def run_interruptible(program: str, work: Callable[[], _T]) -> _T:
         except StopRequested as stopped:
             print(f'{program}: {stopped}; everything was torn down', flush=True)
             raise SystemExit(INTERRUPTED_EXIT_CODE) from None
+
+
+def exit_while_starting(program: str) -> None:
+    """Until a StopSignals takes over, let SIGINT or SIGTERM exit INTERRUPTED_EXIT_CODE cleanly.
+
+    For a command's first statement: while it imports its modules and parses its arguments it
+    has started nothing, so the first signal ends it at once with one line on stdout (no
+    KeyboardInterrupt traceback, no death by SIGTERM); later ones are ignored, so they cannot
+    interrupt that exit. `finally` clauses still run: the exit is a SystemExit.
+    """
+    def exit_now(signum: int, frame: FrameType | None) -> None:
+        for stop_signal in STOP_SIGNALS:
+            signal.signal(stop_signal, signal.SIG_IGN)
+        line = f'{program}: stopped by {signal.Signals(signum).name} while starting\n'
+        try:
+            os.write(1, line.encode())    # print() is not safe inside a handler
+        except OSError:
+            pass
+        raise SystemExit(INTERRUPTED_EXIT_CODE)
+
+    for signum in STOP_SIGNALS:
+        signal.signal(signum, exit_now)
 
 
 @contextmanager

@@ -3,13 +3,16 @@
 Verbs are found through the ``compound_eyes.verbs`` entry-point group, so other packages (the
 rig's ``demo`` and ``bench``) add verbs without this package naming them. A verb module has
 ``HELP`` (one line), ``add_arguments(parser)`` and ``run(args)``, and imports heavy things
-only in ``run``.
+only in ``run``. A SIGINT or SIGTERM before the verb holds its own signals ends the command
+with exit code 130 and one line (compound_eyes.signals.exit_while_starting).
 """
 from __future__ import annotations
 
 import argparse
 import sys
 from importlib.metadata import entry_points
+
+from compound_eyes.signals import exit_while_starting
 
 VERB_GROUP = 'compound_eyes.verbs'
 
@@ -30,6 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Parse argv and run the verb; usage errors exit 2 with the usage text."""
+    exit_while_starting('compound-eyes')    # before the verbs are imported
     args = build_parser().parse_args(sys.argv[1:] if argv is None else argv)
     return int(args.run(args) or 0)
 

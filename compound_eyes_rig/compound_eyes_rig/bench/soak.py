@@ -2,8 +2,14 @@
 
 Leaks show as growth after start-up: each process's resident memory and open file
 descriptors are sampled every interval from /proc, and growth is measured from the first
-sample after the warm-up to the last. Afterwards the bag says whether every set arrived and
-whether any client ever lost its lock once it had it.
+sample after the warm-up to the last one taken while the rig still ran (the demo's duration
+counts from the end of its start-up, so every sample before `duration` is inside the run).
+Samples after it see the demo stopping its children and building the report from the whole
+bag: that memory is reported apart, as the demo's finishing peak. Afterwards the bag says
+whether every set arrived and when a client lost its lock once it had it.
+
+Unless ROS_DOMAIN_ID is set, the demo runs in one drawn from demo.rig.DEMO_DOMAIN_IDS, which
+no test or other benchmark uses; the result names it.
 
     python -m compound_eyes_rig.bench.soak --duration 1800 --json soak.json   (make soak)
 """
@@ -12,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import random
 import signal
 import subprocess
 import time
@@ -20,6 +27,7 @@ from pathlib import Path
 
 from compound_eyes.interfaces.schema import LockState
 from compound_eyes.signals import run_interruptible
+from compound_eyes_rig.demo.rig import DEMO_DOMAIN_IDS
 from compound_eyes_rig.processes import cli_command
 
 
@@ -30,14 +38,18 @@ class ProcessSeries:
     command: str
     samples: list[tuple[float, int, int]] = field(default_factory=list)
 
-    def growth(self, warmup_s: float) -> dict[str, int] | None:
-        """Return RSS and fd growth from the first sample after warm-up to the last."""
-        steady = [s for s in self.samples if s[0] >= warmup_s]
+    def growth(self, warmup_s: float, until_s: float) -> dict[str, int] | None:
+        """Return RSS and fd growth from the first to the last sample in [warmup_s, until_s)."""
+        steady = [s for s in self.samples if warmup_s <= s[0] < until_s]
         if len(steady) < 2:
             return None
         (_, rss0, fd0), (_, rss1, fd1) = steady[0], steady[-1]
         return {'rss_kb': rss1 - rss0, 'fds': fd1 - fd0, 'rss_kb_end': rss1,
                 'samples': len(steady)}
+
+    def peak_after(self, from_s: float) -> int | None:
+        """Return the highest resident kB sampled from from_s on (None without such a sample)."""
+        return max((rss for t, rss, _ in self.samples if t >= from_s), default=None)
 
 
 def descendants(root: int) -> dict[int, str]:
@@ -93,20 +105,61 @@ def bag_verdict(bag: Path) -> dict:
         damage = str(error)
     delivered = {client: len(ticks) / (max(ticks) - min(ticks) + 1)
                  for client, ticks in stats.sets.items()}
-    losses = {}
-    for client, series in stats.lock_states.items():
-        states = [state for _, state in sorted(series)]
-        first = states.index(LockState.LOCKED) if LockState.LOCKED in states else len(states)
-        losses[client] = sum(1 for state in states[first:] if state != LockState.LOCKED)
-    return {'delivered_fraction': delivered, 'status_samples_not_locked_after_lock': losses,
-            'damage': damage}
+    last_set = last_capture_ns(stats)
+    losses = {client: lock_losses(series, last_set.get(client))
+              for client, series in stats.lock_states.items()}
+    return {'delivered_fraction': delivered,
+            'status_samples_not_locked_after_lock': {
+                client: sum(loss['samples'] for loss in episodes)
+                for client, episodes in losses.items()},
+            'lock_losses': losses, 'damage': damage}
+
+
+def last_capture_ns(stats: object) -> dict[str, int]:
+    """Return each client's latest capture stamp in the bag (BagStats): it was stopped then."""
+    last = {}
+    for client, ticks in stats.sets.items():
+        stamps = [ns for name, ns in stats.stamps.get(max(ticks), {}).items()
+                  if name.startswith(f'{client}/')]
+        if stamps:
+            last[client] = max(stamps)
+    return last
+
+
+def lock_losses(series: list[tuple[int, int]],
+                until_ns: int | None = None) -> list[dict[str, float | int]]:
+    """Return each time a client left LOCKED after its first lock, from (stamp ns, state).
+
+    One loss runs from the first status sample not LOCKED to the last before LOCKED came back
+    (or the end); its times are seconds since the first sample, as the demo's lines count.
+    Samples after until_ns (the client's last set) are left out: the demo stops the clients
+    before the recorder, so the bag ends with the server seeing them go.
+    """
+    ordered = sorted(series)
+    origin = ordered[0][0] if ordered else 0
+    ordered = [(stamp, state) for stamp, state in ordered
+               if until_ns is None or stamp <= until_ns]
+    losses: list[dict[str, float | int]] = []
+    locked_once = in_loss = False
+    for stamp, state in ordered:
+        t = round((stamp - origin) / 1e9, 1)
+        if state == LockState.LOCKED:
+            locked_once, in_loss = True, False
+        elif locked_once and in_loss:
+            losses[-1].update(end_s=t, samples=losses[-1]['samples'] + 1)
+        elif locked_once:
+            in_loss = True
+            losses.append({'start_s': t, 'end_s': t, 'samples': 1})
+    return losses
 
 
 def run(duration_s: float, interval_s: float, warmup_s: float, out: Path) -> dict:
     """Run the demo for duration_s, sampling every interval_s; return the result document."""
+    env = dict(os.environ)
+    env.setdefault('ROS_DOMAIN_ID', str(random.choice(DEMO_DOMAIN_IDS)))
     demo = subprocess.Popen(
         cli_command('demo', '--duration', str(duration_s), '--out', str(out / 'demo')),
-        stdout=(out / 'demo.log').open('wb'), stderr=subprocess.STDOUT,
+        env=env, stdout=(out / 'demo.log').open('wb'), stderr=subprocess.STDOUT,
         stdin=subprocess.DEVNULL, start_new_session=True)
     series: dict[int, ProcessSeries] = {}
     started = time.monotonic()
@@ -124,13 +177,18 @@ def run(duration_s: float, interval_s: float, warmup_s: float, out: Path) -> dic
         if demo.poll() is None:
             os.killpg(demo.pid, signal.SIGINT)
             demo.wait(timeout=60)
-    growth = {f'{pid} {s.command[:120]}': s.growth(warmup_s) for pid, s in series.items()}
+    names = {pid: f'{pid} {s.command[:120]}' for pid, s in series.items()}
+    growth = {names[pid]: s.growth(warmup_s, duration_s) for pid, s in series.items()}
     bag = out / 'demo' / 'bag'
     return {
         'duration_s': duration_s, 'interval_s': interval_s, 'warmup_s': warmup_s,
+        'ros_domain_id': int(env['ROS_DOMAIN_ID']),
         'demo_exit_code': demo.returncode,
         'processes_sampled': len(series),
         'growth_after_warmup': {name: g for name, g in growth.items() if g is not None},
+        'samples_s_rss_kb_fds': {names[pid]: s.samples for pid, s in series.items()},
+        'demo_finishing_peak_rss_kb': series[demo.pid].peak_after(duration_s)
+        if demo.pid in series else None,
         'bag': bag_verdict(bag) if bag.exists() else None,
         'loadavg_1_5_15': {'before': load_before, 'after': os.getloadavg()},
         'cpus': os.cpu_count(),

@@ -28,6 +28,10 @@ from compound_eyes_rig.demo.configs import (
 from compound_eyes_rig.ntp_server import ChronyError, ChronyServer
 from compound_eyes_rig.processes import ProcessSet, cli_command
 
+# Where the demo picks its ROS_DOMAIN_ID when none is set: above the 1..100 that the tests'
+# fixtures (conftest.py) and the other benchmarks draw from, up to Fast DDS's last valid 232.
+DEMO_DOMAIN_IDS = range(101, 233)
+
 
 @dataclass
 class DemoOptions:
@@ -44,7 +48,7 @@ def run_demo(options: DemoOptions) -> int:
     out = options.out_dir
     out.mkdir(parents=True, exist_ok=False)
     # The monitor runs in this process: domain and profile are set here, not only for children.
-    os.environ.setdefault('ROS_DOMAIN_ID', str(random.randint(1, 100)))
+    os.environ.setdefault('ROS_DOMAIN_ID', str(random.choice(DEMO_DOMAIN_IDS)))
     os.environ.setdefault('ROS_AUTOMATIC_DISCOVERY_RANGE', 'LOCALHOST')
     use_large_frame_profile()
     env = dict(os.environ)
@@ -125,7 +129,7 @@ def _watch(options: DemoOptions, processes: ProcessSet, stop: StopSignals) -> No
             next_print += 1.0
             elapsed = time.monotonic() - start
             locked_at = locked_at or _lock_time(monitor, elapsed)
-            print(_status_line(elapsed, monitor, locked_at), flush=True)
+            print(status_line(elapsed, monitor, locked_at), flush=True)
     finally:
         executor.shutdown()
         monitor.destroy_node()
@@ -146,7 +150,8 @@ def _lock_time(monitor, elapsed: float) -> float | None:
     return None
 
 
-def _status_line(elapsed: float, monitor, locked_at: float | None) -> str:
+def status_line(elapsed: float, monitor, locked_at: float | None) -> str:
+    """Return the one-second line from the scores gathered since the last one (then forgotten)."""
     scores = monitor.take_scores()
     if scores:
         errors = np.array([s.cross_client_error_ns for s in scores]) / 1e3

@@ -4,6 +4,8 @@ Used by the demo (and tests) to print how far apart capture moments really were;
 works on synthetic timecode cameras, whose pixels carry the true exposure time. Only sets
 whose client_id is the one of their topic are scored, and a frame whose image does not decode
 counts as undecodable, so hostile sets published on a client's topic cannot skew the scores.
+Statuses are remembered for the monitored clients only: a status naming other clients cannot
+make the monitor grow.
 """
 from __future__ import annotations
 
@@ -30,6 +32,7 @@ class TruthMonitor(Node):
     def __init__(self, clients: Sequence[str], sample_every: int = 3) -> None:
         super().__init__('compound_eyes_truth_monitor')
         self.sample_every = sample_every
+        self.monitored_clients = frozenset(clients)
         self.collector = TickTruthCollector(expected_clients=len(clients))
         self.scores: list[TickScore] = []
         self.undecodable = 0
@@ -54,6 +57,8 @@ class TruthMonitor(Node):
         self.latest_status = msg
         now = time.monotonic()
         for client in msg.clients:
+            if client.client_id not in self.monitored_clients:
+                continue
             if client.lock_state != LockState.LOST:
                 self.first_seen_s.setdefault(client.client_id, now)
             if client.lock_state == LockState.LOCKED:
