@@ -9,13 +9,12 @@ are no FrameSetTiming without a word, and the server's diagnostics count them in
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 from compound_eyes_msgs.msg import FrameSetTiming, PhaseDelay, SyncStatus
 from diagnostic_msgs.msg import DiagnosticArray
 from rclpy.node import Node
 from rclpy.serialization import deserialize_message
-from rclpy.timer import Timer
 
 from compound_eyes.clock.monitor import ClockMonitor
 from compound_eyes.clock.synced import SyncedClock
@@ -32,6 +31,7 @@ from compound_eyes.nodes.parameters import (
     parameter_source,
     params_files,
 )
+from compound_eyes.nodes.periodic import Periodic
 from compound_eyes.nodes.qos import (
     COMMAND_QOS,
     STATUS_QOS,
@@ -62,7 +62,7 @@ class ServerNode(Node):
         self.diag_pub = overridable_publisher(self, DiagnosticArray, schema.DIAGNOSTICS,
                                               STATUS_QOS, source)
         self._subscribed: set[str] = set()
-        self._periodic: dict[Callable[[], None], tuple[float, Timer]] = {}
+        self.periodic = Periodic()   # run by the spin loop, see nodes/lifecycle.py
         self._schedule()
         follow_live_settings(self, lambda: self.config, self._reconfigure, source)
         self._discover()
@@ -82,17 +82,10 @@ class ServerNode(Node):
         self._schedule()
 
     def _schedule(self) -> None:
-        """(Re)create each timer whose period differs from the configuration's."""
-        periods = {self._discover: self.config.discovery_interval_s,
-                   self._publish_commands: self.config.command_period_s,
-                   self._publish_status: self.config.status_period_s}
-        for callback, period_s in periods.items():
-            old = self._periodic.get(callback)
-            if old is not None and old[0] == period_s:
-                continue
-            if old is not None:
-                self.destroy_timer(old[1])
-            self._periodic[callback] = (period_s, self.create_timer(period_s, callback))
+        """Give each periodic callback the configuration's period."""
+        self.periodic.every(self.config.discovery_interval_s, self._discover)
+        self.periodic.every(self.config.command_period_s, self._publish_commands)
+        self.periodic.every(self.config.status_period_s, self._publish_status)
 
     def _discover(self) -> None:
         for name, types in self.get_topic_names_and_types():
@@ -140,4 +133,5 @@ def main(argv: list[str] | None = None) -> int:
     use_large_frame_profile()
     see_whole_graph()   # clients are found by listing topics
     return run_until_signal('server', argv, functools.partial(ServerNode, params_files(argv)),
-                            ServerNode.start, ServerNode.shutdown)
+                            ServerNode.start, ServerNode.shutdown,
+                            periodic=lambda node: node.periodic)
