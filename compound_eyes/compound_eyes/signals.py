@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -154,18 +155,25 @@ def exit_while_starting(program: str) -> None:
 
     For a command's first statement: while it imports its modules and parses its arguments it
     has started nothing, so the first signal ends it at once with one line on stdout (no
-    KeyboardInterrupt traceback, no death by SIGTERM); later ones are ignored, so they cannot
-    interrupt that exit. `finally` clauses still run: the exit is a SystemExit.
+    KeyboardInterrupt traceback, no death by SIGTERM); later ones are ignored. The handler
+    ends the process with os._exit: an exception raised from a handler is swallowed when the
+    signal lands in a weakref callback (the import system's module locks have one), and the
+    command would then run on.
     """
     def exit_now(signum: int, frame: FrameType | None) -> None:
         for stop_signal in STOP_SIGNALS:
             signal.signal(stop_signal, signal.SIG_IGN)
+        for stream in (sys.stdout, sys.stderr):     # what the command printed so far
+            try:
+                stream.flush()
+            except (OSError, RuntimeError, ValueError):
+                pass    # a write this signal interrupted, or a closed stream
         line = f'{program}: stopped by {signal.Signals(signum).name} while starting\n'
         try:
             os.write(1, line.encode())    # print() is not safe inside a handler
         except OSError:
             pass
-        raise SystemExit(INTERRUPTED_EXIT_CODE)
+        os._exit(INTERRUPTED_EXIT_CODE)
 
     for signum in STOP_SIGNALS:
         signal.signal(signum, exit_now)
