@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import resource
-import tracemalloc
 
 import cv2
 import numpy as np
@@ -23,7 +22,7 @@ from compound_eyes.camera.timecode import encode_into
 from compound_eyes.interfaces.schema import LockState, Payload
 from compound_eyes.interfaces.stamps import time_from_ns
 from compound_eyes.signals import run_interruptible
-from compound_eyes_rig.bench.recorder_memory import FIRST_TICK, PERIOD_NS
+from compound_eyes_rig.bench.recorder_memory import FIRST_TICK, PERIOD_NS, kept_bytes_in_turn
 
 CLIENTS = ('client_a', 'client_b')
 CAMERAS = ('cam0', 'cam1')
@@ -79,18 +78,14 @@ def kept_per_span(seconds: int) -> tuple[int, int]:
 
     init_ros()
     monitor = TruthMonitor(CLIENTS)
-    tracemalloc.start()
     try:
-        start = tracemalloc.get_traced_memory()[0]
-        run_seconds(monitor, seconds, FIRST_TICK)
-        first = tracemalloc.get_traced_memory()[0]
-        run_seconds(monitor, seconds, FIRST_TICK + seconds * TICKS_PER_S)
-        second = tracemalloc.get_traced_memory()[0]
+        first, second = kept_bytes_in_turn([
+            lambda: run_seconds(monitor, seconds, FIRST_TICK),
+            lambda: run_seconds(monitor, seconds, FIRST_TICK + seconds * TICKS_PER_S)])
     finally:
-        tracemalloc.stop()
         monitor.destroy_node()
         rclpy.try_shutdown()
-    return first - start, second - first
+    return first, second
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import tempfile
 import tracemalloc
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -26,15 +26,27 @@ STREAMS = [(f'/{client}/{topic}', client) for client in ('client_a', 'client_b')
 STRING_TYPE = 'std_msgs/msg/String'
 
 
-def kept_bytes(work: Callable[[], object]) -> int:
-    """Return the bytes that Python allocations made by work still hold afterwards."""
+def kept_bytes_in_turn(works: Sequence[Callable[[], object]]) -> list[int]:
+    """Run works one after the other under one trace; return what each left held.
+
+    Each count is the traced memory after that work minus before it, so memory an earlier
+    work kept and a later one freed counts against the later one.
+    """
     tracemalloc.start()
     try:
-        before = tracemalloc.get_traced_memory()[0]
-        work()
-        return tracemalloc.get_traced_memory()[0] - before
+        kept = []
+        for work in works:
+            before = tracemalloc.get_traced_memory()[0]
+            work()
+            kept.append(tracemalloc.get_traced_memory()[0] - before)
+        return kept
     finally:
         tracemalloc.stop()
+
+
+def kept_bytes(work: Callable[[], object]) -> int:
+    """Return the bytes that Python allocations made by work still hold afterwards."""
+    return kept_bytes_in_turn([work])[0]
 
 
 def _set(client: str, tick: int) -> SimpleNamespace:
