@@ -138,8 +138,11 @@ class Testbed:
         """Give every link of the simulated network this MTU (both veth ends, the bridge).
 
         With 1500, each 64 kB UDP datagram a DDS writer sends is cut into 44 IP fragments
-        and reassembled on the other host; 9000 (jumbo frames) needs 8.
+        and reassembled on the other host; 9000 (jumbo frames) needs 8. The links' present
+        MTU is left alone.
         """
+        if mtu == self.mtu:
+            return
         for index, host in enumerate(self._hosts.values()):
             _ip('-n', self.bridge_namespace, 'link', 'set', f'v{index}', 'mtu', str(mtu))
             _ip('-n', host.namespace, 'link', 'set', 'eth0', 'mtu', str(mtu))

@@ -273,9 +273,9 @@ def run(duration: float, variants: tuple[Variant, ...] = VARIANTS,
             base_env['ROS_AUTOMATIC_DISCOVERY_RANGE'] = 'LOCALHOST'
         for variant in variants:
             row = {**asdict(variant), 'other_runnable_at_start': _other_runnable()}
-            if testbed is not None and testbed.mtu != variant.mtu:
+            if testbed is not None:
                 testbed.set_mtu(variant.mtu)
-            elif testbed is None and variant.mtu != ETHERNET_MTU:
+            elif variant.mtu != ETHERNET_MTU:
                 row.update({'fps': 0.0, 'error': 'an MTU variant needs namespaces'})
                 rows.append(row)
                 continue

@@ -89,8 +89,7 @@ class Rig:
         if self.use_namespaces:
             try:
                 testbed = self._stack.enter_context(Testbed(names))
-                if self.mtu != testbed.mtu:
-                    testbed.set_mtu(self.mtu)
+                testbed.set_mtu(self.mtu)
             except NamespacesUnavailable as error:
                 self.notes.append(f'namespaces unavailable ({error}): every host on loopback '
                                   'in one namespace')
