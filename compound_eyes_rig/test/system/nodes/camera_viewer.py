@@ -7,6 +7,7 @@ down.
 """
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable
 
 from rclpy.qos import qos_profile_sensor_data
@@ -16,6 +17,7 @@ from spun_node import SpunNode
 
 from compound_eyes.interfaces import schema
 
+RESEND_S = 5.0    # an unanswered set_camera_info request is sent again after this
 TOPICS = {schema.IMAGE_RAW: Image, schema.IMAGE_COMPRESSED: CompressedImage,
           schema.CAMERA_INFO: CameraInfo}
 
@@ -46,9 +48,19 @@ class CameraViewer(SpunNode):
         client = self.node.create_client(SetCameraInfo, f'{camera}/{schema.SET_CAMERA_INFO}')
         if not client.wait_for_service(timeout_sec=timeout_s):
             raise AssertionError(f'{camera}/set_camera_info: no service within {timeout_s} s')
-        future = client.call_async(SetCameraInfo.Request(camera_info=info))
-        self.wait_until(future.done, timeout_s, f'{camera}/set_camera_info answer', details)
-        return future.result()
+        # A request sent as soon as the service is found can go unanswered: the server's
+        # response writer may not have matched this client's reader yet. Like a second click
+        # in cameracalibrator, the same request is sent again.
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            future = client.call_async(SetCameraInfo.Request(camera_info=info))
+            resend_at = min(deadline, time.monotonic() + RESEND_S)
+            while not future.done() and time.monotonic() < resend_at:
+                time.sleep(0.01)
+            if future.done():
+                return future.result()
+        raise AssertionError(f'{camera}/set_camera_info answer: not within {timeout_s} s\n'
+                             f'{details()}')
 
     def _keep(self, key: tuple[str, str], msg: object) -> None:
         with self._lock:
